@@ -1,0 +1,39 @@
+# clinsearch: the two set-up commands on a fresh machine are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= clinsearch-data
+# Debian packages the tests need (none yet beyond Python's own build tools).
+DEBIAN_PACKAGES ?=
+
+.PHONY: install system-deps test demo bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (clinsearch needs Python 3.11+); set PYTHON=..."; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@if [ -n "$(DEBIAN_PACKAGES)" ]; then \
+	  missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+test: system-deps install
+	$(BIN)/python -m pytest
+
+demo: install
+	$(BIN)/clinsearch --data $(DATA) demo
+
+bench: install
+	$(BIN)/python benchmarks/ingest.py 100000
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache

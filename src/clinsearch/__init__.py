@@ -1,0 +1,3 @@
+"""clinsearch: an on-premise clinical data warehouse and medical search engine."""
+
+__version__ = "0.1.0"

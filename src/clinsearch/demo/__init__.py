@@ -1,0 +1,1 @@
+"""The synthetic French hospital: generator, ground truth and the demo showcase."""

@@ -1,0 +1,135 @@
+"""Which reader reads a path: formats detected from extension and content, folders walked.
+
+``discover`` turns the paths a user gives into *sources*, the units that are loaded each in
+one transaction: one file, or one manifest with the documents it lists, or the DICOM files of
+one folder.
+
+>>> from pathlib import Path
+>>> detect(Path("person.csv"))
+'omop'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
+
+# Documentation files that sit beside data in exports; never data themselves.
+DOCUMENTATION = ("readme", "license", "licence", "changelog", "source_readme")
+# Load order: patients before what refers to them by the hospital's identifier.
+ORDER = {"omop": 0, "fhir": 1, "pubmed": 2, "notes-csv": 3, "manifest": 4, "document": 5, "dicom": 6}
+
+
+@dataclass
+class Source:
+    format: str  # omop | fhir | pubmed | notes-csv | manifest | document | dicom
+    path: Path  # the file (or, for dicom, the folder)
+    files: list[Path] = field(default_factory=list)  # every file the load covers
+
+    @property
+    def label(self) -> str:
+        return str(self.path.resolve())
+
+
+@dataclass
+class Problem:
+    path: Path
+    reason: str
+
+
+def detect(path: Path) -> str | None:
+    """The format of one file: a reader's name, 'sidecar', 'ignored', or None (unknown)."""
+    name = path.name.lower()
+    if name == documents.MANIFEST_NAME:
+        return "manifest"
+    if omop_tables.table_for(path):
+        return "omop"
+    if name.endswith((".json", ".json.gz")) and _is_sidecar(path):
+        return "sidecar"
+    if name.endswith((".ndjson", ".ndjson.gz")):
+        return "fhir"
+    if name.endswith((".json", ".json.gz")):
+        return "fhir" if fhir.looks_like_fhir(path) else None
+    if name.endswith(pubmed.SUFFIXES):
+        return "pubmed" if pubmed.kind_of(path) else None
+    if name.endswith(".csv") and documents.sidecar_for(path):
+        return "notes-csv"
+    if path.suffix.lower() in documents.DOCUMENT_SUFFIXES:
+        if path.stem.lower() in DOCUMENTATION:
+            return "ignored"
+        return "document"
+    if dicom.is_dicom(path):
+        return "dicom"
+    return None
+
+
+def _is_sidecar(path: Path) -> bool:
+    base = path.name[: -len(".json")] if path.name.endswith(".json") else path.name
+    siblings = [path.with_name(base)] + [path.with_name(base + s) for s in documents.DOCUMENT_SUFFIXES + (".csv",)]
+    return any(s.is_file() and s != path for s in siblings)
+
+
+def discover(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    for given in paths:
+        if not given.exists():
+            problems.append(Problem(given, "no such file or folder"))
+        elif given.is_dir():
+            _walk(given, sources, problems)
+        else:
+            kind = detect(given)
+            if kind in (None, "sidecar", "ignored"):
+                problems.append(Problem(given, _unknown(given, kind)))
+            elif kind == "dicom":
+                sources.append(Source("dicom", given, [given]))
+            else:
+                sources.append(_source(kind, given))
+    sources.sort(key=lambda s: ORDER[s.format])
+    return sources, problems
+
+
+def _walk(folder: Path, sources: list[Source], problems: list[Problem]) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    covered: set[Path] = set()
+    for manifest in (p for p in files if p.name.lower() == documents.MANIFEST_NAME):
+        listed = documents.manifest_files(manifest)
+        covered.update(listed)
+        sources.append(_source("manifest", manifest))
+    dicom_by_folder: dict[Path, list[Path]] = {}
+    for path in files:
+        if path.resolve() in covered or path.name.lower() == documents.MANIFEST_NAME:
+            continue
+        kind = detect(path)
+        if kind in ("sidecar", "ignored"):
+            continue
+        if kind is None:
+            problems.append(Problem(path, _unknown(path, kind)))
+        elif kind == "dicom":
+            dicom_by_folder.setdefault(path.parent, []).append(path)
+        else:
+            sources.append(_source(kind, path))
+    for parent, dicoms in dicom_by_folder.items():
+        sources.append(Source("dicom", parent, dicoms))
+
+
+def _source(kind: str, path: Path) -> Source:
+    if kind == "manifest":
+        return Source(kind, path, [path, *documents.manifest_files(path)])
+    if kind in ("document", "notes-csv"):
+        sidecar = documents.sidecar_for(path)
+        return Source(kind, path, [path] + ([sidecar] if sidecar else []))
+    return Source(kind, path, [path])
+
+
+def _unknown(path: Path, kind: str | None) -> str:
+    if kind == "sidecar":
+        return "a sidecar JSON: ingest the document it describes instead"
+    if kind == "ignored":
+        return "a documentation file, not data"
+    return (
+        "unrecognised format (expected OMOP table CSV/Parquet named after its table, FHIR JSON/NDJSON, "
+        "a document .txt/.md/.docx/.pdf, a manifest.csv, DICOM, or PubMed/JATS XML)"
+    )

@@ -1,0 +1,132 @@
+"""The ingest run: discover sources, read each with its reader, load it into the warehouse.
+
+>>> # clinsearch.ingest.run.ingest(store, [Path("export/")]) -> IngestResult
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+from clinsearch.ids import person_id_for
+from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
+from clinsearch.ingest.detect import Problem, Source, discover
+from clinsearch.ingest.values import file_checksum
+from clinsearch.warehouse.duckdb import DuckDBStore
+from clinsearch.warehouse.load import LoadSummary, load
+from clinsearch.warehouse.records import Record
+
+
+class Reporter(Protocol):
+    """What a face (CLI progress bar, test) is told while an ingest runs."""
+
+    def start(self, source: Source, index: int, total: int) -> None: ...
+    def progress(self, records: int) -> None: ...
+    def done(self, summary: LoadSummary) -> None: ...
+
+
+class Silent:
+    def start(self, source: Source, index: int, total: int) -> None:
+        pass
+
+    def progress(self, records: int) -> None:
+        pass
+
+    def done(self, summary: LoadSummary) -> None:
+        pass
+
+
+@dataclass
+class IngestResult:
+    summaries: list[LoadSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No file failed, nothing was quarantined and every path was understood."""
+        return not self.problems and all(s.status != "failed" and s.quarantined == 0 for s in self.summaries)
+
+    def totals(self) -> dict:
+        keys = ("read", "loaded", "skipped", "quarantined")
+        totals = {k: sum(getattr(s, k) for s in self.summaries) for k in keys}
+        totals["already_loaded"] = sum(1 for s in self.summaries if s.status == "already loaded")
+        totals["failed"] = sum(1 for s in self.summaries if s.status == "failed") + len(self.problems)
+        return totals
+
+    def as_dict(self) -> dict:
+        return {
+            "sources": [s.as_dict() for s in self.summaries],
+            "problems": [{"source": str(p.path), "reason": p.reason} for p in self.problems],
+            "totals": self.totals(),
+        }
+
+
+def ingest(store: DuckDBStore, paths: Iterable[Path], reporter: Reporter | None = None) -> IngestResult:
+    reporter = reporter or Silent()
+    sources, problems = discover([Path(p) for p in paths])
+    result = IngestResult(problems=problems)
+    people = _People(store)
+    for index, source in enumerate(sources, start=1):
+        reporter.start(source, index, len(sources))
+        try:
+            checksum = _checksum(source)
+        except OSError as exc:
+            result.problems.append(Problem(source.path, f"cannot read file ({exc.strerror or exc})"))
+            continue
+        summary = load(
+            store,
+            source.label,
+            source.format,
+            checksum,
+            lambda source=source: _records(source, people.resolve),
+            on_progress=reporter.progress,
+        )
+        if summary.rows.get("person"):
+            people.refresh()
+        result.summaries.append(summary)
+        reporter.done(summary)
+    return result
+
+
+def _checksum(source: Source) -> str:
+    files = [f for f in source.files if f.is_file()]
+    return dicom.checksum(files) if source.format == "dicom" else file_checksum(*files)
+
+
+def _records(source: Source, resolve_person: Callable[[str], int]) -> Iterable[Record]:
+    path = source.path
+    if source.format == "omop":
+        return omop_tables.read(path)
+    if source.format == "fhir":
+        return fhir.read(path)
+    if source.format == "pubmed":
+        return pubmed.read(path)
+    if source.format == "manifest":
+        return documents.read_manifest(path, resolve_person)
+    if source.format == "notes-csv":
+        return documents.read_notes_csv(path, resolve_person)
+    if source.format == "document":
+        return documents.read_with_sidecar(path, resolve_person)
+    if source.format == "dicom":
+        root = path if path.is_dir() else path.parent
+        return dicom.read(source.files, resolve_person, root=root)
+    raise ValueError(f"no reader for format {source.format!r}")
+
+
+class _People:
+    """The hospital's patient identifiers already in the warehouse, to tie documents and
+    images to the right person; unknown identifiers get the id a later load will give them."""
+
+    def __init__(self, store: DuckDBStore):
+        self.store = store
+        self.known: dict[str, int] | None = None
+
+    def refresh(self) -> None:
+        self.known = None
+
+    def resolve(self, source_value: str) -> int:
+        if self.known is None:
+            rows = self.store.query("SELECT person_source_value, person_id FROM person WHERE person_source_value IS NOT NULL")
+            self.known = dict(rows)
+        return self.known.get(source_value) or person_id_for(source_value)

@@ -1,0 +1,1 @@
+"""The OMOP-shaped store: schema, embedded DuckDB backend, transactional loads."""

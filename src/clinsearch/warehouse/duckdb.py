@@ -1,0 +1,143 @@
+"""The embedded store: one DuckDB file in the data directory.
+
+Every store offers the same small interface (``open_store`` returns one), so that a PostgreSQL
+backend is a sibling module rather than a rewrite:
+
+* ``transaction()`` -- a context manager; everything inside commits or rolls back together;
+* ``upsert(table, rows)`` -- write rows, replacing those with the same key;
+* ``insert(table, rows)`` -- append rows (bookkeeping tables);
+* ``query(sql, params)`` -- rows as tuples; ``query_dicts`` -- rows as dicts;
+* ``count(table)``, ``close()``.
+
+>>> import tempfile, pathlib
+>>> store = DuckDBStore(pathlib.Path(tempfile.mkdtemp()) / "w.duckdb")
+>>> store.upsert("person", [{"person_id": 1, "year_of_birth": 1950}])
+>>> store.upsert("person", [{"person_id": 1, "year_of_birth": 1951}])
+>>> store.query("SELECT person_id, year_of_birth FROM person")
+[(1, 1951)]
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from clinsearch.warehouse.schema import TABLES, schema_sql
+
+_ARROW_TYPES = {
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR": pa.string(),
+}
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be opened or written (locked by another process, corrupt ...)."""
+
+
+class DuckDBStore:
+    def __init__(self, path: Path, *, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WarehouseError(f"{self.path}: cannot open the warehouse ({_first_line(exc)})") from exc
+        if not read_only:
+            self.execute(schema_sql())
+        self._in_transaction = False
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "DuckDBStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        else:
+            self.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement that returns no rows (the result is consumed at once)."""
+        self.con.execute(sql, params or []).fetchall()
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict]:
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def count(self, table: str) -> int:
+        _check_table(table)
+        return self.con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+
+    def upsert(self, table: str, rows: list[dict]) -> None:
+        """Write ``rows``; a row whose key is already stored replaces it."""
+        if not rows:
+            return
+        key = TABLES[table].key
+        staging = _to_arrow(table, rows)
+        self.con.register("_staging", staging)
+        try:
+            self.execute(f'DELETE FROM "{table}" WHERE {key} IN (SELECT {key} FROM _staging)')
+            self.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _staging')
+        finally:
+            self.con.unregister("_staging")
+
+    def insert(self, table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        self.con.register("_staging", _to_arrow(table, rows))
+        try:
+            self.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _staging')
+        finally:
+            self.con.unregister("_staging")
+
+    def next_id(self, table: str, column: str) -> int:
+        _check_table(table)
+        return self.con.execute(f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"').fetchall()[0][0]
+
+
+def _check_table(table: str) -> None:
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+
+
+def _to_arrow(table: str, rows: list[dict]) -> pa.Table:
+    """Rows as an Arrow table with the warehouse's column types (only the columns present)."""
+    spec = TABLES[table]
+    present = {name for row in rows for name in row}
+    unknown = present - set(spec.column_names)
+    if unknown:
+        raise ValueError(f"{table}: unknown column(s) {', '.join(sorted(unknown))}")
+    columns = [c for c in spec.columns if c.name in present]
+    arrays = [pa.array([row.get(c.name) for row in rows], type=_ARROW_TYPES[c.type]) for c in columns]
+    return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

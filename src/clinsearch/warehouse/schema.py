@@ -1,0 +1,75 @@
+"""The warehouse's data model, read from ``schema.sql``.
+
+``schema.sql`` is the single description of every table; this module parses it into plain
+dataclasses so that readers can validate records against it and stores can create it.
+
+>>> TABLES["person"].key
+'person_id'
+>>> [c.name for c in TABLES["note"].required]
+['note_id', 'person_id', 'note_date', 'note_text']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+PROVENANCE = ("source_file", "source_record", "load_id")
+# Tables the loader manages itself; readers never emit rows for them.
+BOOKKEEPING = ("load_log", "quarantine")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # BIGINT, INTEGER, DOUBLE, DATE, TIMESTAMP, VARCHAR
+    required: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def key(self) -> str:
+        """The column that identifies a row: the first one (``person_id``, ``note_id`` ...)."""
+        return self.columns[0].name
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+_TABLE_RE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", re.S)
+_COLUMN_RE = re.compile(r'^\s*"?(\w+)"?\s+(\w+),?\s*(--.*)?$')
+
+
+def schema_sql() -> str:
+    return resources.files("clinsearch.warehouse").joinpath("schema.sql").read_text("utf-8")
+
+
+def parse_schema(sql: str) -> dict[str, Table]:
+    tables = {}
+    for name, body in _TABLE_RE.findall(sql):
+        columns = []
+        for line in body.splitlines():
+            match = _COLUMN_RE.match(line)
+            if match:
+                comment = match.group(3) or ""
+                columns.append(Column(match.group(1), match.group(2), "required" in comment))
+        tables[name] = Table(name, tuple(columns))
+    return tables
+
+
+TABLES: dict[str, Table] = parse_schema(schema_sql())
+# Tables that hold data (everything but the loader's own bookkeeping).
+DATA_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t not in BOOKKEEPING)
