@@ -18,6 +18,8 @@ from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
 
 # Documentation files that sit beside data in exports; never data themselves.
 DOCUMENTATION = ("readme", "license", "licence", "changelog", "source_readme")
+# A warehouse's own files, met when a folder being ingested holds a data directory.
+WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal")
 # Load order: patients before what refers to them by the hospital's identifier.
 ORDER = {"omop": 0, "fhir": 1, "pubmed": 2, "notes-csv": 3, "manifest": 4, "document": 5, "dicom": 6}
 
@@ -42,6 +44,8 @@ class Problem:
 def detect(path: Path) -> str | None:
     """The format of one file: a reader's name, 'sidecar', 'ignored', or None (unknown)."""
     name = path.name.lower()
+    if name.endswith(WAREHOUSE_FILES):
+        return "ignored"
     if name == documents.MANIFEST_NAME:
         return "manifest"
     if omop_tables.table_for(path):
@@ -128,7 +132,7 @@ def _unknown(path: Path, kind: str | None) -> str:
     if kind == "sidecar":
         return "a sidecar JSON: ingest the document it describes instead"
     if kind == "ignored":
-        return "a documentation file, not data"
+        return "a documentation or warehouse file, not data"
     return (
         "unrecognised format (expected OMOP table CSV/Parquet named after its table, FHIR JSON/NDJSON, "
         "a document .txt/.md/.docx/.pdf, a manifest.csv, DICOM, or PubMed/JATS XML)"

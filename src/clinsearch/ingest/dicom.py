@@ -127,6 +127,12 @@ def _check_complete(ds, handle, pixel_start: int, size: int) -> None:
         if tell is not None and length not in (None, UNDEFINED_LENGTH) and tell + length > size:
             raise ValueError(f"truncated DICOM header: element {tag} needs {length} bytes, the file ends first")
     if pixel_start >= size:
+        # No pixel data: the header-only file must end exactly where its last element ends.
+        keys = list(ds.keys())
+        last = ds.get_item(keys[-1]) if keys else None
+        tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+        if tell is not None and length not in (None, UNDEFINED_LENGTH) and tell + length != size:
+            raise ValueError(f"truncated DICOM file: it ends inside an element ({size - tell - length} stray bytes)")
         return
     implicit, little = getattr(ds, "original_encoding", (False, True))
     handle.seek(pixel_start)
