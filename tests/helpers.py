@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data"
 
 def run_cli(*args: str):
     """Run ``clinsearch ARGS`` in-process; returns Click's result (exit_code, stdout, stderr)."""
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return CliRunner().invoke(main, [str(a) for a in args], prog_name="clinsearch", catch_exceptions=False)
 
 
 def load(data: Path, *paths: Path) -> IngestResult:

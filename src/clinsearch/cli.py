@@ -205,4 +205,4 @@ def _print_summary(result: IngestResult) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="clinsearch")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pydicom
 from pydicom.data import get_testdata_file
 
-from tests.helpers import counts, load, query, quarantine
+from tests.helpers import counts, load, quarantine, query
 
 
 def bundled(name: str) -> Path:

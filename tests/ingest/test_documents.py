@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docx
 
-from tests.helpers import DATA, counts, load, make_pdf, query, quarantine, run_cli
+from tests.helpers import DATA, counts, load, make_pdf, quarantine, query, run_cli
 
 PERSON = "person_id,year_of_birth,person_source_value\n7,1950,IPP7\n"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA, counts, load, query, quarantine, run_cli
+from tests.helpers import DATA, counts, load, quarantine, query, run_cli
 
 SMART = DATA / "synthea_fhir_r4_smart"
 CHILDREN = DATA / "synthea_fhir"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.helpers import counts, load, query, quarantine, run_cli
+from tests.helpers import counts, load, quarantine, query, run_cli
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

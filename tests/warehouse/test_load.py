@@ -7,14 +7,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from clinsearch.warehouse.load import load
 from clinsearch.warehouse.records import Parsed, Rejected, Row, Skipped
 from clinsearch.warehouse.store import open_store
-from tests.helpers import counts, load as ingest_paths, query, quarantine
+from tests.helpers import counts, quarantine, query
+from tests.helpers import load as ingest_paths
 
 
 def person(pid: int) -> Parsed:

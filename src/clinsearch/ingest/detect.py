@@ -96,15 +96,16 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
 
 
 def _walk(folder: Path, sources: list[Source], problems: list[Problem]) -> None:
+    folder = folder.absolute()
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     covered: set[Path] = set()
     for manifest in (p for p in files if p.name.lower() == documents.MANIFEST_NAME):
         listed = documents.manifest_files(manifest)
         covered.update(listed)
-        sources.append(_source("manifest", manifest))
+        sources.append(Source("manifest", manifest, [manifest, *listed]))
     dicom_by_folder: dict[Path, list[Path]] = {}
     for path in files:
-        if path.resolve() in covered or path.name.lower() == documents.MANIFEST_NAME:
+        if path in covered or path.name.lower() == documents.MANIFEST_NAME:
             continue
         kind = detect(path)
         if kind in ("sidecar", "ignored"):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -106,6 +107,7 @@ def read_manifest(manifest: Path, resolve_person: PersonResolver) -> Iterator[Re
     if first is None:
         raise UnreadableFile(str(manifest), "empty manifest (no header line)")
     names = [h.strip().lower() for h in first[1]]
+    folder = os.path.abspath(manifest.parent)
     if "file" not in names:
         raise UnreadableFile(str(manifest), "manifest has no 'file' column")
     for number, fields in rows:
@@ -117,7 +119,7 @@ def read_manifest(manifest: Path, resolve_person: PersonResolver) -> Iterator[Re
             continue
         meta = {k: v for k, v in zip(names, fields) if v.strip()}
         name = meta.pop("file", "")
-        target = (manifest.parent / name).resolve()
+        target = Path(os.path.normpath(os.path.join(folder, name)))
         if not name or not target.is_file():
             yield Rejected(position, f"listed file {name!r} not found beside the manifest", ",".join(fields))
             continue
@@ -132,11 +134,12 @@ def manifest_files(manifest: Path) -> list[Path]:
         index = header.index("file")
     except (ValueError, UnreadableFile):
         return []
-    files = []
-    for _, fields in rows:
-        if len(fields) > index and fields[index].strip():
-            files.append((manifest.parent / fields[index].strip()).resolve())
-    return files
+    folder = os.path.abspath(manifest.parent)
+    return [
+        Path(os.path.normpath(os.path.join(folder, fields[index].strip())))
+        for _, fields in rows
+        if len(fields) > index and fields[index].strip()
+    ]
 
 
 def read_notes_csv(path: Path, resolve_person: PersonResolver) -> Iterator[Record]:

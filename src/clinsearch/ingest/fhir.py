@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from clinsearch.ingest import fhir_mapping
-from clinsearch.ingest.fhir_mapping import MappingError, References
+from clinsearch.ingest.fhir_fields import MappingError, References, is_fhir_type, validate
 from clinsearch.warehouse.records import Parsed, Record, Rejected, Skipped, UnreadableFile
 
 SUFFIXES = (".json", ".ndjson", ".json.gz", ".ndjson.gz")
@@ -30,12 +30,13 @@ def read(path: Path) -> Iterator[Record]:
 
 def looks_like_fhir(path: Path) -> bool:
     """Whether a .json file holds a FHIR resource (a ``resourceType`` near its start)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with _open_text(path) as handle:
+        with opener(path, "rb") as handle:
             head = handle.read(4096)
-    except (OSError, UnicodeDecodeError, EOFError):
+    except (OSError, EOFError):
         return False
-    return '"resourceType"' in head
+    return b'"resourceType"' in head
 
 
 def _open_text(path: Path):
@@ -113,10 +114,10 @@ def _map(resource: dict, position: str, refs: References) -> Record:
     if not isinstance(kind, str) or not kind:
         return Rejected(position, "resource without a resourceType", _raw(resource))
     if kind not in fhir_mapping.MAPPERS:
-        if fhir_mapping.is_fhir_type(kind):
+        if is_fhir_type(kind):
             return Skipped(where, f"unmapped resource type {kind}")
         return Rejected(where, f"unknown FHIR resource type {kind!r}", _raw(resource))
-    problem = fhir_mapping.validate(resource)
+    problem = validate(resource)
     if problem:
         return Rejected(where, f"invalid FHIR {kind}: {problem}", _raw(resource))
     try:

@@ -15,137 +15,26 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
-from clinsearch.ids import local_concept_id, person_id_for, stable_id
-from clinsearch.ingest.codes import concept_row, omop_concept, vocabulary_for
-from clinsearch.ingest.values import parse_datetime, parse_partial_date
+from clinsearch.ids import person_id_for, stable_id
+from clinsearch.ingest.codes import omop_concept
+from clinsearch.ingest.fhir_fields import (
+    MappingError,
+    References,
+    code_rows,
+    first_coding,
+    number,
+    person_of,
+    resource_key,
+    text_of,
+    visit_of,
+    when,
+)
+from clinsearch.ingest.values import parse_partial_date
 from clinsearch.warehouse.records import Row
 
 EHR = 32817  # OMOP type concept "EHR"
-
-
-class MappingError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class References:
-    """Bundle ``fullUrl`` -> ``Type/id``, to resolve ``urn:uuid:`` references."""
-
-    full_urls: dict[str, str]
-
-    def resolve(self, reference: dict | None, expected: str) -> str | None:
-        """The id of the ``expected``-type resource a Reference points at, or None."""
-        if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
-            return None
-        target = reference["reference"].strip()
-        if target.startswith("urn:"):
-            target = self.full_urls.get(target, f"{expected}/{target.rsplit(':', 1)[-1]}")
-        target = re.sub(r"/_history/[^/]+$", "", target)
-        parts = target.rstrip("/").split("/")
-        if len(parts) < 2 or parts[-2] != expected or not parts[-1]:
-            return None
-        return parts[-1]
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def _model(kind: str):
-    from fhir.resources.R4B import get_fhir_model_class
-
-    return get_fhir_model_class(kind)
-
-
-def is_fhir_type(kind: str) -> bool:
-    try:
-        _model(kind)
-    except (ValueError, KeyError, AttributeError, ImportError):
-        return False
-    return True
-
-
-def validate(resource: dict) -> str:
-    """'' when the resource is valid FHIR, else the first problem found."""
-    from pydantic import ValidationError
-
-    try:
-        _model(resource["resourceType"]).model_validate(resource)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
-        return f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid")
-    except (ValueError, TypeError) as exc:
-        return str(exc).splitlines()[0]
-    return ""
-
-
-# --- small helpers ----------------------------------------------------------------------------
-
-
-def _coding(concept: dict | None) -> tuple[str, str, str] | None:
-    """(vocabulary, code, label) of a CodeableConcept's first coding with a code."""
-    if not isinstance(concept, dict):
-        return None
-    for coding in concept.get("coding") or []:
-        if coding.get("code"):
-            label = coding.get("display") or concept.get("text") or coding["code"]
-            return vocabulary_for(coding.get("system")), str(coding["code"]), label
-    return None
-
-
-def _code_rows(concept: dict | None, domain: str, what: str, required: bool = True):
-    """(source_value, source_concept_id, [concept row]) for a CodeableConcept."""
-    coding = _coding(concept)
-    if coding is None:
-        text = (concept or {}).get("text") if isinstance(concept, dict) else None
-        if text:
-            return text, None, []
-        if required:
-            raise MappingError(f"no {what} code")
-        return None, None, []
-    vocabulary, code, label = coding
-    return code, local_concept_id(vocabulary, code), [concept_row(vocabulary, code, label, domain)]
-
-
-def _person(resource: dict, refs: References, field: str = "subject") -> int:
-    patient = refs.resolve(resource.get(field), "Patient")
-    if patient is None:
-        raise MappingError(f"missing or invalid patient reference in {field}")
-    return person_id_for(patient)
-
-
-def _visit(resource: dict, refs: References, field: str = "encounter") -> int | None:
-    encounter = refs.resolve(resource.get(field), "Encounter")
-    return stable_id("visit_occurrence", f"Encounter/{encounter}") if encounter else None
-
-
-def _when(resource: dict, *fields: str, required: str = "") -> tuple:
-    """(date, datetime) of the first field present: ``fooDateTime``, ``fooPeriod`` (its start)."""
-    for name in fields:
-        value = resource.get(name)
-        if isinstance(value, dict):
-            value = value.get("start") or value.get("end")
-        if isinstance(value, str) and value:
-            try:
-                if len(value) <= 7:
-                    day = parse_partial_date(value)
-                    return day, None
-                moment = parse_datetime(value)
-            except ValueError as exc:
-                raise MappingError(f"{name}: {exc}") from None
-            return moment.date(), moment if len(value) > 10 else None
-    if required:
-        raise MappingError(f"no {required} date ({' / '.join(fields)})")
-    return None, None
-
-
-def _rid(resource: dict) -> str:
-    return f"{resource['resourceType']}/{resource.get('id') or stable_id('content', json.dumps(resource, sort_keys=True))}"
 
 
 # --- mappers ----------------------------------------------------------------------------------
@@ -186,7 +75,7 @@ def patient(resource: dict, refs: References) -> list[Row]:
         Row("person_identity", _identity(resource, person_id, born)),
     ]
     if resource.get("deceasedDateTime"):
-        died, died_at = _when(resource, "deceasedDateTime")
+        died, died_at = when(resource, "deceasedDateTime")
         rows.append(Row("death", {"person_id": person_id, "death_date": died, "death_datetime": died_at, "death_type_concept_id": EHR}))
     return rows
 
@@ -225,17 +114,17 @@ def _identity(resource: dict, person_id: int, born) -> dict:
 
 
 def encounter(resource: dict, refs: References) -> list[Row]:
-    start, start_at = _when(resource, "period", required="start")
+    start, start_at = when(resource, "period", required="start")
     period = resource.get("period") or {}
-    end, end_at = _when({"end": period.get("end")}, "end")
+    end, end_at = when({"end": period.get("end")}, "end")
     kind = (resource.get("class") or {}).get("code")
-    type_text = next((t.get("text") or (_coding(t) or ("", "", ""))[2] for t in resource.get("type") or []), None)
+    type_text = next((t.get("text") or (first_coding(t) or ("", "", ""))[2] for t in resource.get("type") or []), None)
     return [
         Row(
             "visit_occurrence",
             {
-                "visit_occurrence_id": stable_id("visit_occurrence", _rid(resource)),
-                "person_id": _person(resource, refs),
+                "visit_occurrence_id": stable_id("visit_occurrence", resource_key(resource)),
+                "person_id": person_of(resource, refs),
                 "visit_concept_id": omop_concept("visit", kind) or 0,
                 "visit_start_date": start,
                 "visit_start_datetime": start_at,
@@ -249,13 +138,13 @@ def encounter(resource: dict, refs: References) -> list[Row]:
 
 
 def condition(resource: dict, refs: References) -> list[Row]:
-    person = _person(resource, refs)
-    code, concept_id, concepts = _code_rows(resource.get("code"), "Condition", "condition")
-    start, start_at = _when(resource, "onsetDateTime", "onsetPeriod", "recordedDate", required="onset")
-    end, end_at = _when(resource, "abatementDateTime", "abatementPeriod")
-    status = _coding(resource.get("clinicalStatus"))
+    person = person_of(resource, refs)
+    code, concept_id, concepts = code_rows(resource.get("code"), "Condition", "condition")
+    start, start_at = when(resource, "onsetDateTime", "onsetPeriod", "recordedDate", required="onset")
+    end, end_at = when(resource, "abatementDateTime", "abatementPeriod")
+    status = first_coding(resource.get("clinicalStatus"))
     row = {
-        "condition_occurrence_id": stable_id("condition_occurrence", _rid(resource)),
+        "condition_occurrence_id": stable_id("condition_occurrence", resource_key(resource)),
         "person_id": person,
         "condition_concept_id": 0,
         "condition_start_date": start,
@@ -263,7 +152,7 @@ def condition(resource: dict, refs: References) -> list[Row]:
         "condition_end_date": end,
         "condition_end_datetime": end_at,
         "condition_type_concept_id": EHR,
-        "visit_occurrence_id": _visit(resource, refs),
+        "visit_occurrence_id": visit_of(resource, refs),
         "condition_source_value": code,
         "condition_source_concept_id": concept_id,
         "condition_status_source_value": status[1] if status else None,
@@ -272,17 +161,17 @@ def condition(resource: dict, refs: References) -> list[Row]:
 
 
 def observation(resource: dict, refs: References) -> list[Row]:
-    person = _person(resource, refs)
-    day, moment = _when(resource, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", required="effective")
-    code, concept_id, concepts = _code_rows(resource.get("code"), "Measurement", "observation")
-    base = {"person_id": person, "visit_occurrence_id": _visit(resource, refs)}
-    rid = _rid(resource)
+    person = person_of(resource, refs)
+    day, moment = when(resource, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", required="effective")
+    code, concept_id, concepts = code_rows(resource.get("code"), "Measurement", "observation")
+    base = {"person_id": person, "visit_occurrence_id": visit_of(resource, refs)}
+    rid = resource_key(resource)
     quantities = []
     if isinstance(resource.get("valueQuantity"), dict):
         quantities.append((code, concept_id, resource["valueQuantity"], resource, ""))
     for index, component in enumerate(resource.get("component") or []):
         if isinstance(component.get("valueQuantity"), dict):
-            c_code, c_concept, c_rows = _code_rows(component.get("code"), "Measurement", "component")
+            c_code, c_concept, c_rows = code_rows(component.get("code"), "Measurement", "component")
             concepts.extend(c_rows)
             quantities.append((c_code, c_concept, component["valueQuantity"], component, f"#{index}"))
     rows = []
@@ -298,13 +187,13 @@ def observation(resource: dict, refs: References) -> list[Row]:
                     "measurement_date": day,
                     "measurement_datetime": moment,
                     "measurement_type_concept_id": EHR,
-                    "value_as_number": _number(quantity.get("value")),
+                    "value_as_number": number(quantity.get("value")),
                     "range_low": low,
                     "range_high": high,
                     "measurement_source_value": q_code,
                     "measurement_source_concept_id": q_concept,
                     "unit_source_value": quantity.get("unit") or quantity.get("code"),
-                    "value_source_value": _text(quantity.get("value")),
+                    "value_source_value": text_of(quantity.get("value")),
                 },
             )
         )
@@ -315,7 +204,7 @@ def observation(resource: dict, refs: References) -> list[Row]:
 
 def _observation_value(resource: dict) -> dict:
     if isinstance(resource.get("valueCodeableConcept"), dict):
-        coding = _coding(resource["valueCodeableConcept"])
+        coding = first_coding(resource["valueCodeableConcept"])
         text = resource["valueCodeableConcept"].get("text") or (coding[2] if coding else None)
         return {"value_as_string": text, "value_source_value": coding[1] if coding else text}
     for name in ("valueString", "valueDateTime", "valueTime"):
@@ -329,35 +218,27 @@ def _observation_value(resource: dict) -> dict:
 
 def _range(holder: dict) -> tuple:
     ranges = holder.get("referenceRange") or [{}]
-    return _number((ranges[0].get("low") or {}).get("value")), _number((ranges[0].get("high") or {}).get("value"))
-
-
-def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
+    return number((ranges[0].get("low") or {}).get("value")), number((ranges[0].get("high") or {}).get("value"))
 
 
 def _medication(resource: dict, refs: References, date_fields: tuple[str, ...]) -> list[Row]:
-    person = _person(resource, refs)
+    person = person_of(resource, refs)
     if resource.get("medicationCodeableConcept"):
-        code, concept_id, concepts = _code_rows(resource["medicationCodeableConcept"], "Drug", "medication")
+        code, concept_id, concepts = code_rows(resource["medicationCodeableConcept"], "Drug", "medication")
     else:
         display = (resource.get("medicationReference") or {}).get("display")
         if not display:
             raise MappingError("no medication code (medicationCodeableConcept or medicationReference.display)")
         code, concept_id, concepts = display, None, []
-    start, start_at = _when(resource, *date_fields, required="start")
+    start, start_at = when(resource, *date_fields, required="start")
     period = resource.get("effectivePeriod") or {}
-    end, end_at = _when({"end": period.get("end")}, "end")
+    end, end_at = when({"end": period.get("end")}, "end")
     dosage = (resource.get("dosageInstruction") or resource.get("dosage") or [{}])
     dosage = dosage[0] if isinstance(dosage, list) else dosage
     dispense = resource.get("dispenseRequest") or {}
     supply = (dispense.get("expectedSupplyDuration") or {}).get("value")
     row = {
-        "drug_exposure_id": stable_id("drug_exposure", _rid(resource)),
+        "drug_exposure_id": stable_id("drug_exposure", resource_key(resource)),
         "person_id": person,
         "drug_concept_id": 0,
         "drug_exposure_start_date": start,
@@ -366,10 +247,10 @@ def _medication(resource: dict, refs: References, date_fields: tuple[str, ...]) 
         "drug_exposure_end_datetime": end_at,
         "drug_type_concept_id": EHR,
         "stop_reason": (resource.get("statusReason") or {}).get("text") if isinstance(resource.get("statusReason"), dict) else None,
-        "quantity": _number((dispense.get("quantity") or {}).get("value")),
+        "quantity": number((dispense.get("quantity") or {}).get("value")),
         "days_supply": int(supply) if isinstance(supply, (int, float)) else None,
         "sig": dosage.get("text") if isinstance(dosage, dict) else None,
-        "visit_occurrence_id": _visit(resource, refs, "encounter" if "encounter" in resource else "context"),
+        "visit_occurrence_id": visit_of(resource, refs, "encounter" if "encounter" in resource else "context"),
         "drug_source_value": code,
         "drug_source_concept_id": concept_id,
     }
@@ -389,13 +270,13 @@ def medication_administration(resource: dict, refs: References) -> list[Row]:
 
 
 def procedure(resource: dict, refs: References) -> list[Row]:
-    person = _person(resource, refs)
-    code, concept_id, concepts = _code_rows(resource.get("code"), "Procedure", "procedure")
-    day, moment = _when(resource, "performedDateTime", "performedPeriod", required="performed")
+    person = person_of(resource, refs)
+    code, concept_id, concepts = code_rows(resource.get("code"), "Procedure", "procedure")
+    day, moment = when(resource, "performedDateTime", "performedPeriod", required="performed")
     period = resource.get("performedPeriod") or {}
-    end, end_at = _when({"end": period.get("end")}, "end")
+    end, end_at = when({"end": period.get("end")}, "end")
     row = {
-        "procedure_occurrence_id": stable_id("procedure_occurrence", _rid(resource)),
+        "procedure_occurrence_id": stable_id("procedure_occurrence", resource_key(resource)),
         "person_id": person,
         "procedure_concept_id": 0,
         "procedure_date": day,
@@ -403,7 +284,7 @@ def procedure(resource: dict, refs: References) -> list[Row]:
         "procedure_end_date": end,
         "procedure_end_datetime": end_at,
         "procedure_type_concept_id": EHR,
-        "visit_occurrence_id": _visit(resource, refs),
+        "visit_occurrence_id": visit_of(resource, refs),
         "procedure_source_value": code,
         "procedure_source_concept_id": concept_id,
     }
@@ -436,9 +317,9 @@ def _attachment_text(attachment: dict) -> str | None:
 
 
 def _notes(resource: dict, refs: References, attachments: list[dict], title_concept: dict | None, date_fields: tuple[str, ...]) -> list[Row] | str:
-    person = _person(resource, refs)
-    day, moment = _when(resource, *date_fields, required="document")
-    title = (title_concept or {}).get("text") or ((_coding(title_concept) or (None, None, None))[2])
+    person = person_of(resource, refs)
+    day, moment = when(resource, *date_fields, required="document")
+    title = (title_concept or {}).get("text") or ((first_coding(title_concept) or (None, None, None))[2])
     rows = []
     for index, attachment in enumerate(attachments):
         text = _attachment_text(attachment or {})
@@ -449,7 +330,7 @@ def _notes(resource: dict, refs: References, attachments: list[dict], title_conc
             Row(
                 "note",
                 {
-                    "note_id": stable_id("note", _rid(resource) + suffix),
+                    "note_id": stable_id("note", resource_key(resource) + suffix),
                     "person_id": person,
                     "note_date": day,
                     "note_datetime": moment,
@@ -459,8 +340,8 @@ def _notes(resource: dict, refs: References, attachments: list[dict], title_conc
                     "note_text": text,
                     "encoding_concept_id": 0,
                     "language_concept_id": 0,
-                    "visit_occurrence_id": _visit(resource, refs),
-                    "note_source_value": _rid(resource) + suffix,
+                    "visit_occurrence_id": visit_of(resource, refs),
+                    "note_source_value": resource_key(resource) + suffix,
                     "note_class_source_value": title,
                     "language_source_value": (attachment.get("language") or "").split("-")[0] or None,
                 },
@@ -486,8 +367,8 @@ def diagnostic_report(resource: dict, refs: References) -> list[Row] | str:
 
 
 def imaging_study(resource: dict, refs: References) -> list[Row]:
-    person = _person(resource, refs)
-    day, _ = _when(resource, "started", required="started")
+    person = person_of(resource, refs)
+    day, _ = when(resource, "started", required="started")
     # The study UID: an identifier in system urn:dicom:uid, or any identifier written urn:oid:...
     study_uid = next(
         (
@@ -499,7 +380,7 @@ def imaging_study(resource: dict, refs: References) -> list[Row]:
     )
     base = {
         "person_id": person,
-        "visit_occurrence_id": _visit(resource, refs),
+        "visit_occurrence_id": visit_of(resource, refs),
         "image_occurrence_date": day,
         "image_study_uid": study_uid,
         "image_study_description": resource.get("description"),
@@ -512,7 +393,7 @@ def imaging_study(resource: dict, refs: References) -> list[Row]:
                 "image_occurrence",
                 {
                     **base,
-                    "image_occurrence_id": stable_id("image_occurrence", f"{_rid(resource)}#{series.get('uid', '')}"),
+                    "image_occurrence_id": stable_id("image_occurrence", f"{resource_key(resource)}#{series.get('uid', '')}"),
                     "image_series_uid": series.get("uid"),
                     "modality_source_value": (series.get("modality") or {}).get("code"),
                     "anatomic_site_source_value": body.get("display") or body.get("code"),

@@ -49,18 +49,21 @@ def _open_bytes(path: Path):
 
 
 def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' when the whole file is valid UTF-8, else 'cp1252'."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with _open_bytes(path) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    except (OSError, EOFError) as exc:
-        raise UnreadableFile(str(path), f"cannot read file ({exc})") from None
-    return "utf-8-sig"
+    """'utf-8-sig' when the whole file is valid UTF-8, else 'cp1252' (Windows Latin-1, what
+    French exports use) when it decodes, else 'latin-1' (which decodes any byte)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with _open_bytes(path) as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        except (OSError, EOFError) as exc:
+            raise UnreadableFile(str(path), f"cannot read file ({exc})") from None
+        return encoding
+    return "latin-1"
 
 
 def _read_csv(path: Path, table: Table) -> Iterator[Record]:
@@ -177,9 +180,21 @@ def _to_str(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _bounded(bits: int) -> Callable[[Any], int]:
+    limit = 2 ** (bits - 1)
+
+    def coerce(value: Any) -> int:
+        number = _to_int(value)
+        if not -limit <= number < limit:
+            raise ValueError(f"{number} is out of range for a {bits}-bit integer column")
+        return number
+
+    return coerce
+
+
 _COERCE = {
-    "BIGINT": _to_int,
-    "INTEGER": _to_int,
+    "BIGINT": _bounded(64),
+    "INTEGER": _bounded(32),
     "DOUBLE": _to_float,
     "DATE": _to_date,
     "TIMESTAMP": _to_datetime,
