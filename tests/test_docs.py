@@ -17,7 +17,7 @@ MODULES_WITH_EXAMPLES = [
     "clinsearch.warehouse.schema",
     "clinsearch.warehouse.duckdb",
 ]
-CLI_COMMANDS = [[], ["ingest"], ["stats"], ["demo"]]
+CLI_COMMANDS = [[], ["ingest"], ["stats"], ["demo"], ["nlp"], ["annotate"]]
 CLI_DOC = Path(__file__).parent.parent / "docs" / "cli.md"
 
 

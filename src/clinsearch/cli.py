@@ -45,22 +45,29 @@ def main(ctx: click.Context, data: Path | None) -> None:
 @main.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the load summary as one JSON object.")
+@click.option("--no-nlp", is_flag=True, help="Do not run the NLP on new notes after the load.")
 @click.pass_obj
-def ingest_command(data: Path, paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest_command(data: Path, paths: tuple[Path, ...], as_json: bool, no_nlp: bool) -> None:
     """Load files or folders (OMOP CSV/Parquet, FHIR, documents, DICOM, PubMed/JATS) into the warehouse.
 
     Formats are detected per file; folders are walked. Each file loads in one transaction;
-    bad records go to the quarantine. Exit code 1 when anything was quarantined or unreadable.
+    bad records go to the quarantine. New or changed notes then go through the NLP (unless
+    --no-nlp). Exit code 1 when anything was quarantined or unreadable.
     """
+    nlp = None
     try:
         with open_store(data) as store, _ProgressReporter(enabled=not as_json) as reporter:
             result = ingest(store, list(paths), reporter)
+            if not no_nlp and any(s.rows.get("note") for s in result.summaries):
+                nlp = _run_nlp(store, show=not as_json)
     except WarehouseError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+        click.echo(json.dumps({**result.as_dict(), "nlp": nlp.as_dict() if nlp else None}, ensure_ascii=False, default=str))
     else:
         _print_summary(result)
+        if nlp:
+            _print_nlp(nlp)
     for problem in result.problems:
         err.print(f"[red]error:[/red] {problem.path}: {problem.reason}", soft_wrap=True)
     for summary in result.summaries:
@@ -106,8 +113,9 @@ def stats_command(data: Path, as_json: bool) -> None:
 @click.option("--patients", default=500, show_default=True, help="Number of synthetic patients.")
 @click.option("--notes", default=5000, show_default=True, help="Number of synthetic notes.")
 @click.option("--seed", default=42, show_default=True, help="Random seed (the same seed gives the same hospital).")
+@click.option("--no-nlp", is_flag=True, help="Do not run the NLP on the notes.")
 @click.pass_obj
-def demo_command(data: Path, generate_only: Path | None, patients: int, notes: int, seed: int) -> None:
+def demo_command(data: Path, generate_only: Path | None, patients: int, notes: int, seed: int, no_nlp: bool) -> None:
     """Build the demo warehouse from a synthetic French hospital, and show what it holds."""
     from clinsearch.demo.generator import generate
     from clinsearch.demo.showcase import showcase
@@ -122,6 +130,8 @@ def demo_command(data: Path, generate_only: Path | None, patients: int, notes: i
         with open_store(data) as store, _ProgressReporter(enabled=True) as reporter:
             result = ingest(store, [target / "sources"], reporter)
             _print_summary(result)
+            if not no_nlp:
+                _print_nlp(_run_nlp(store, show=True))
             examples = showcase(store)
     except WarehouseError as exc:
         fail(str(exc))
@@ -133,6 +143,109 @@ def demo_command(data: Path, generate_only: Path | None, patients: int, notes: i
     out.print(table)
     out.print(f"Look further with: clinsearch --data {data} stats   (or open {data}/warehouse.duckdb in DuckDB)")
     sys.exit(0 if result.ok else 1)
+
+
+@main.command("nlp")
+@click.option("--processes", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_obj
+def nlp_command(data: Path, processes: int | None, as_json: bool) -> None:
+    """Run the clinical NLP on every new or changed note and write note_nlp."""
+    try:
+        with open_store(data) as store:
+            summary = _run_nlp(store, show=not as_json, processes=processes)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    else:
+        _print_nlp(summary)
+
+
+@main.command("annotate")
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Annotate the text of this file.")
+@click.option("--lines", "lines", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Annotate each line of this file on its own (plain text, or JSON {\"text\", \"terms\"}); one JSON object per line.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the text [default: detected].")
+@click.option("--term", "terms", multiple=True, help="A target phrase to find and qualify (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"entities": [...]}.')
+def annotate_command(text: str | None, file: Path | None, lines: Path | None, lang: str | None, terms: tuple[str, ...], as_json: bool) -> None:
+    """Show what the NLP understands in a text: entities, codes, negation, hypothesis, family, history."""
+    from clinsearch.nlp.annotate import annotate
+    from clinsearch.nlp.language import detect
+
+    if sum(x is not None for x in (text, file, lines)) != 1:
+        raise click.UsageError("give exactly one of TEXT, --file F or --lines F")
+    try:
+        if lines is not None:
+            for number, line in enumerate(_read_text(lines).splitlines(), start=1):
+                line_text, line_terms = _line(line, lines, number)
+                entities = annotate(line_text, lang or detect(line_text), (*terms, *line_terms))
+                click.echo(json.dumps({"entities": [_public(e) for e in entities]}, ensure_ascii=False))
+            return
+        body = text if text is not None else _read_text(file)
+        entities = annotate(body, lang or detect(body), terms)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({"entities": [_public(e) for e in entities]}, ensure_ascii=False))
+        return
+    table = Table(title="entities")
+    for column in ("text", "label", "code", "negated", "hypothesis", "family", "history", "section"):
+        table.add_column(column, overflow="fold")
+    for e in entities:
+        table.add_row(e.text, e.label, e.code or "", *("yes" if v else "" for v in (e.negated, e.hypothesis, e.family, e.history)), e.section or "")
+    out.print(table)
+
+
+def _read_text(path: Path) -> str:
+    from clinsearch.ingest.values import decode_text
+
+    try:
+        return decode_text(path.read_bytes())[0]
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
+
+
+def _line(line: str, path: Path, number: int) -> tuple[str, list[str]]:
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        fail(f"{path}: line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+        fail(f"{path}: line {number}: expected a JSON object with a 'text' string")
+    terms = value.get("terms") or []
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        fail(f"{path}: line {number}: 'terms' must be a list of strings")
+    return value["text"], terms
+
+
+def _public(entity) -> dict:
+    """The annotate JSON contract: text, start, end, label, code, negated, hypothesis, family, history (+ the rest)."""
+    return entity.as_dict()
+
+
+def _run_nlp(store, show: bool, processes: int | None = None):
+    from clinsearch.nlp.run import run_nlp
+
+    if not show or not err.is_terminal:
+        if show:
+            err.print("nlp: annotating new or changed notes ...")
+        return run_nlp(store, processes=processes)
+    with Progress(TextColumn("[bold]nlp"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("nlp", total=None)
+        return run_nlp(store, processes=processes, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _print_nlp(summary) -> None:
+    skipped = ", ".join(f"{reason}: {count}" for reason, count in summary.skipped.items())
+    out.print(
+        f"nlp: {summary.processed:,} note(s) annotated, {summary.entities:,} entities written to note_nlp"
+        + (f", skipped {skipped}" if skipped else "")
+        + f" ({summary.seconds:.1f} s)"
+    )
 
 
 class _ProgressReporter:

@@ -108,3 +108,20 @@ def test_running_the_demo_again_loads_nothing_twice(demo):
     before = json.loads(run_cli("--data", demo, "stats", "--json").stdout)
     assert run_cli("--data", demo, "demo").exit_code == 0
     assert json.loads(run_cli("--data", demo, "stats", "--json").stdout) == before
+
+
+def test_the_demo_notes_are_annotated_and_agree_with_the_ground_truth(demo):
+    """Every mention the generator wrote is found by the NLP with the right context."""
+    notes = truth(demo)["notes"]
+    rows = query(demo, "SELECT n.note_source_value, x.start_char, x.end_char, x.term_exists, coalesce(x.term_modifiers, '') FROM note_nlp x JOIN note n USING (note_id)")
+    found: dict[str, list] = {}
+    for source, start, end, exists, modifiers in rows:
+        found.setdefault(source, []).append((start, end, exists, modifiers))
+    agree = total = 0
+    for source, note in notes.items():
+        for m in note["mentions"]:
+            hits = [h for h in found.get(source, []) if h[0] < m["end"] and m["start"] < h[1]]
+            expected = (m["status"] == "negated", m["status"] == "hypothetical", m["status"] == "family")
+            total += 1
+            agree += any((h[2] == "N", "hypothesis" in h[3], "family" in h[3]) == expected for h in hits)
+    assert total > 5000 and agree / total >= 0.97

@@ -283,6 +283,18 @@ CREATE TABLE IF NOT EXISTS note_nlp (
     load_id BIGINT
 );
 
+-- ext: which notes the NLP has processed, on which text and with which system, so that re-runs
+-- only process new or changed notes.
+CREATE TABLE IF NOT EXISTS note_nlp_state (
+    note_id BIGINT, -- required
+    text_hash VARCHAR,
+    nlp_system VARCHAR,
+    language VARCHAR,
+    entities INTEGER,
+    status VARCHAR,
+    processed_at TIMESTAMP
+);
+
 -- OMOP medical-imaging extension (one row per series; a study without series gets one row).
 CREATE TABLE IF NOT EXISTS image_occurrence (
     image_occurrence_id BIGINT, -- required

@@ -1,0 +1,133 @@
+"""NLP quality on data nobody here wrote: negation and hypothesis on E3C (French, official test
+split), and on the demo generator's ground truth.
+
+    python benchmarks/nlp_quality.py [--shared ../shared/data] [--demo-notes 300]
+
+Each gold entity is given to the pipeline as a target term (the ``annotate --term`` mechanism)
+together with its sentence; the qualifier flags of the entity found at the gold position are
+compared with the gold labels. In the same run, the bare EDS-NLP qualifiers (default cue lists)
+are measured on the same inputs: the anchor the clinsearch cue changes must beat.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HEDGED = {"HEDGED", "HYPOTHETICAL-IF", "HYPOTHETICAL-OTHER"}
+
+
+def scores(pairs: list[tuple[bool, bool]]) -> dict:
+    """Precision, recall, F1 of the positive class from (gold, predicted) pairs."""
+    tp = sum(1 for g, p in pairs if g and p)
+    fp = sum(1 for g, p in pairs if not g and p)
+    fn = sum(1 for g, p in pairs if g and not p)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(pairs), "positives": tp + fn, "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+
+def e3c_rows(shared: Path, split: str = "test") -> list[dict]:
+    with open(shared / "e3c" / "French" / "clinentities.tsv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [r for r in rows if r["split"] == split and r["event_polarity"]]
+
+
+def locate(sentence: str, text: str, offset: int) -> tuple[int, int] | None:
+    """The occurrence of ``text`` in ``sentence`` nearest to ``offset``."""
+    starts, at = [], sentence.find(text)
+    while at >= 0:
+        starts.append(at)
+        at = sentence.find(text, at + 1)
+    if not starts:
+        return None
+    start = min(starts, key=lambda s: abs(s - offset))
+    return start, start + len(text)
+
+
+def predict(nlp_process, entities_of, sentence: str, text: str, offset: int):
+    from clinsearch.nlp.annotate import TARGET
+
+    span = locate(sentence, text, offset)
+    doc = nlp_process(sentence, (text,))
+    found = [e for e in entities_of(doc) if span and e.start < span[1] and span[0] < e.end]
+    found.sort(key=lambda e: (e.label != TARGET, -(min(e.end, span[1]) - max(e.start, span[0]))))
+    return found[0] if found else None
+
+
+def run_e3c(shared: Path, process, entities, split: str = "test") -> dict:
+    negation, hypothesis, missed = [], [], 0
+    for row in e3c_rows(shared, split):
+        offset = int(row["begin"]) - int(row["sentence_begin"])
+        entity = predict(process, entities, row["sentence"], row["text"], offset)
+        missed += entity is None
+        negation.append((row["event_polarity"] == "NEG", bool(entity and entity.negated)))
+        hypothesis.append((row["event_modality"] in HEDGED, bool(entity and entity.hypothesis)))
+    return {"negation": scores(negation), "hypothesis": scores(hypothesis), "entities_not_found": missed}
+
+
+def run_demo(notes: int, process, entities) -> dict:
+    """Per-mention flags on the demo generator's ground truth (context of each mention)."""
+    import tempfile
+
+    from clinsearch.demo.generator import generate
+
+    with tempfile.TemporaryDirectory() as folder:
+        generate(Path(folder), patients=max(notes // 10, 1), notes=notes, seed=3)
+        truth = json.loads((Path(folder) / "ground_truth.json").read_text(encoding="utf-8"))
+        texts = {}
+        for path in (Path(folder) / "sources" / "documents").rglob("*.txt"):
+            texts[path.stem] = path.read_text(encoding="utf-8")
+    results = {k: [] for k in ("negated", "hypothetical", "family", "history")}
+    for source, note in truth["notes"].items():
+        text = texts[source]
+        doc = process(text, tuple(sorted({m["text"] for m in note["mentions"]})))
+        found = entities(doc)
+        for mention in note["mentions"]:
+            hits = [e for e in found if e.start < mention["end"] and mention["start"] < e.end]
+            entity = hits[0] if hits else None
+            status = mention["status"]
+            results["negated"].append((status == "negated", bool(entity and entity.negated)))
+            results["hypothetical"].append((status == "hypothetical", bool(entity and entity.hypothesis)))
+            results["family"].append((status == "family", bool(entity and entity.family)))
+            results["history"].append((status == "history", bool(entity and entity.history)))
+    return {k: scores(v) for k, v in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
+    parser.add_argument("--demo-notes", type=int, default=300)
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from clinsearch.nlp import annotate
+
+    report = {"benchmark": "nlp_quality", "anchors_given": {"e3c_negation_bare_edsnlp_0.23": {"precision": 0.859, "recall": 0.910, "f1": 0.884, "n": 561}}}
+    start = time.perf_counter()
+
+    def measure(bare: bool) -> dict:
+        def run(text, terms):
+            return annotate.process(text, "fr", terms, full=False, bare=bare)
+
+        return {
+            "e3c_fr_test": run_e3c(args.shared, run, annotate.entities, "test"),
+            "e3c_fr_train": run_e3c(args.shared, run, annotate.entities, "train"),
+            "demo_fr": run_demo(args.demo_notes, run, annotate.entities),
+        }
+
+    report["clinsearch"] = measure(bare=False)
+    # EDS-NLP's qualifiers as shipped, same inputs and same target-term mechanism: the anchor.
+    report["bare_edsnlp"] = measure(bare=True)
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

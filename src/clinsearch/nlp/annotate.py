@@ -1,0 +1,152 @@
+"""Annotating text: the entities the pipeline finds, with their codes and qualifiers.
+
+>>> # annotate("Pas d'embolie pulmonaire.")[0].negated -> True
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+from clinsearch.nlp.lexicon import LEXICON, load_eds_labels
+from clinsearch.nlp.pipeline import QUALIFIERS, load_pipeline
+
+TARGET = "target"
+EDS_LABELS = load_eds_labels()
+
+
+@dataclass
+class Entity:
+    text: str
+    start: int  # character offsets in the text
+    end: int
+    label: str  # cim10, drug, lexicon, target, date, measurement, tnm, or an EDS-NLP disorder
+    code: str | None  # CIM-10 / ATC code, lexicon id, or the normalised value (dates, measurements)
+    vocabulary: str | None  # CIM10, ATC, lexicon, date, measurement
+    negated: bool
+    hypothesis: bool
+    family: bool
+    history: bool
+    reported: bool
+    section: str | None
+    concept: str | None = None  # lexicon id when the entity is a lexicon concept
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+CHUNK = 20_000  # characters: longer texts are annotated in pieces cut at line ends
+
+
+def annotate(text: str, lang: str = "fr", terms: Iterable[str] = (), full: bool = True) -> list[Entity]:
+    """Entities of ``text``; ``terms`` are target phrases added to the matcher for this call.
+
+    EDS-NLP's qualifiers cost grows faster than the length of a text (a 1 MB note takes over a
+    minute in one piece), so texts longer than ``CHUNK`` are cut at line ends (else sentence
+    ends) and their pieces annotated one by one; offsets stay those of the whole text."""
+    found = []
+    for offset, piece in chunks(text):
+        for entity in entities(process(piece, lang, tuple(terms), full)):
+            entity.start += offset
+            entity.end += offset
+            found.append(entity)
+    return found
+
+
+def chunks(text: str, size: int = CHUNK) -> list[tuple[int, str]]:
+    """(offset, piece) covering ``text``, each piece at most about ``size`` characters."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = text[start: start + size]
+        cut = max(window.rfind("\n"), window.rfind(". "))
+        end = start + (cut + 1 if cut > size // 2 else size)
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def process(text: str, lang: str = "fr", terms: tuple[str, ...] = (), full: bool = True, bare: bool = False):
+    """The processed spaCy ``Doc`` (target terms matched just before the qualifiers run)."""
+    nlp = load_pipeline(lang, full, bare)
+    if not terms:
+        return nlp(text)
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline:
+        if name == QUALIFIERS[0]:
+            doc = _add_targets(nlp, doc, terms)
+        doc = component(doc)
+    return doc
+
+
+def _add_targets(nlp, doc, terms: tuple[str, ...]):
+    from edsnlp.matchers.phrase import EDSPhraseMatcher
+
+    matcher = EDSPhraseMatcher(nlp.vocab, attr="NORM", ignore_excluded=True)
+    matcher.build_patterns(nlp=nlp, terms={TARGET: list(terms)})
+    targets = list(matcher(doc, as_spans=True))
+    if targets:
+        # A target phrase wins over any entity it overlaps.
+        kept = [e for e in doc.ents if not any(e.start < t.end and t.start < e.end for t in targets)]
+        doc.ents = sorted(kept + _non_overlapping(targets), key=lambda s: s.start)
+    return doc
+
+
+def _non_overlapping(spans):
+    chosen = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if all(span.end <= c.start or c.end <= span.start for c in chosen):
+            chosen.append(span)
+    return chosen
+
+
+def entities(doc) -> list[Entity]:
+    sections = [(s.start, s.end, s.label_) for s in doc.spans.get("sections", [])]
+    found = [_entity(span, sections) for span in doc.ents]
+    for group, label in (("dates", "date"), ("measurements", "measurement")):
+        for span in doc.spans.get(group, []):
+            found.append(_entity(span, sections, label))
+    return sorted(found, key=lambda e: (e.start, e.end))
+
+
+def _entity(span, sections, label: str | None = None) -> Entity:
+    label = label or span.label_
+    code, vocabulary, concept = _code(span, label)
+    section = next((name for start, end, name in sections if start <= span.start < end), None)
+    return Entity(
+        text=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        label="lexicon" if label in LEXICON else label,
+        code=code,
+        vocabulary=vocabulary,
+        negated=bool(_get(span, "negation")),
+        hypothesis=bool(_get(span, "hypothesis")),
+        family=bool(_get(span, "family")),
+        history=bool(_get(span, "history")),
+        reported=bool(_get(span, "reported_speech")),
+        section=section,
+        concept=concept,
+    )
+
+
+def _code(span, label: str) -> tuple[str | None, str | None, str | None]:
+    if label == "cim10":
+        return span.kb_id_ or None, "CIM10", None
+    if label == "drug":
+        return span.kb_id_ or None, "ATC", None
+    if label in LEXICON or label in EDS_LABELS:
+        entry = LEXICON[EDS_LABELS.get(label, label)]
+        vocabulary, code = entry.code or (None, None)
+        return code, vocabulary, entry.id
+    if label == "date":
+        value = _get(span, "date")
+        return (str(value) if value is not None else None), "date", None
+    if label == "measurement":
+        value = _get(span, "value")
+        return (str(value) if value is not None else None), "measurement", None
+    return None, None, None
+
+
+def _get(span, name: str):
+    return getattr(span._, name, None) if span.has_extension(name) else None

@@ -1,0 +1,111 @@
+"""The French clinical pipeline on EDS-NLP, built once and cached on disk.
+
+Pipes, in order: ``eds.normalizer``, ``eds.sentences``, ``eds.sections``; entity pipes
+``eds.cim10`` (CIM-10 diagnoses), ``eds.drugs`` (ATC), the EDS-NLP comorbidity pipes
+(diabetes, CKD, COPD, heart failure, myocardial infarction, stroke), ``eds.tnm``, two
+``eds.matcher`` fed by the clinsearch lexicon (terms ignoring case and accents, abbreviations
+case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); then the qualifiers ``eds.negation``,
+``eds.hypothesis``, ``eds.family``, ``eds.history`` and ``eds.reported_speech``, whose cue lists
+come from ``clinsearch.nlp.cues`` (EDS-NLP's own lists plus the changes measured there).
+
+Building ``eds.cim10`` takes about 40 s (42,886 terms), so the built pipeline is pickled into the
+cache directory (``$CLINSEARCH_CACHE``, else ``~/.cache/clinsearch``) under a name that changes
+with the EDS-NLP version, the lexicon and the cue lists; later runs load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from clinsearch.nlp import cues
+from clinsearch.nlp.lexicon import LEXICON, fingerprint
+from clinsearch.nlp import tokens  # noqa: F401  (registers clinsearch.split_final_periods)
+from clinsearch.nlp import qualifiers  # noqa: F401  (registers clinsearch.negation)
+
+PIPELINE_VERSION = "2"
+ENTITY_PIPES = ("cim10", "drugs", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "tnm", "lexicon", "lexicon_abbreviations")
+QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("CLINSEARCH_CACHE") or Path.home() / ".cache" / "clinsearch")
+
+
+def lexicon_terms(lang: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(terms, abbreviations) of the lexicon in ``lang``, keyed by lexicon id."""
+    terms = {e.id: list(e.terms[lang]) for e in LEXICON.values() if e.terms[lang]}
+    abbreviations = {e.id: list(e.abbreviations[lang]) for e in LEXICON.values() if e.abbreviations[lang]}
+    return terms, abbreviations
+
+
+def build_french(*, full: bool = True, bare: bool = False):
+    """A fresh French pipeline. ``full=False`` leaves out the slow-to-build CIM-10 and comorbidity
+    pipes (the light pipeline of the quality benchmark's target-term runs); ``bare=True`` uses
+    EDS-NLP's qualifiers exactly as shipped (the benchmarks' anchor)."""
+    import edsnlp
+    import edsnlp.pipes as eds
+
+    nlp = edsnlp.blank("eds")
+    nlp.add_pipe("clinsearch.split_final_periods", name="split_final_periods")
+    nlp.add_pipe(eds.normalizer())
+    nlp.add_pipe(eds.sentences())
+    nlp.add_pipe(eds.sections())
+    if full:
+        nlp.add_pipe(eds.cim10())
+        nlp.add_pipe(eds.drugs())
+        nlp.add_pipe(eds.diabetes())
+        nlp.add_pipe(eds.ckd())
+        nlp.add_pipe(eds.copd())
+        nlp.add_pipe(eds.congestive_heart_failure())
+        nlp.add_pipe(eds.myocardial_infarction())
+        nlp.add_pipe(eds.cerebrovascular_accident())
+        nlp.add_pipe(eds.tnm())
+    terms, abbreviations = lexicon_terms("fr")
+    nlp.add_pipe(eds.matcher(terms=terms, attr="NORM", ignore_excluded=True), name="lexicon")
+    nlp.add_pipe(eds.matcher(terms=abbreviations, attr="TEXT"), name="lexicon_abbreviations")
+    if full:
+        nlp.add_pipe(eds.dates())
+        nlp.add_pipe("eds.quantities")
+    if bare:
+        for qualifier in (eds.negation, eds.hypothesis, eds.family, eds.history, eds.reported_speech):
+            nlp.add_pipe(qualifier())
+        return nlp
+    nlp.add_pipe("clinsearch.negation", name="negation", config=cues.NEGATION_FR)
+    nlp.add_pipe(eds.hypothesis(**cues.HYPOTHESIS_FR))
+    nlp.add_pipe(eds.family(**cues.FAMILY_FR))
+    nlp.add_pipe(eds.history(**cues.HISTORY_FR))
+    nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
+    return nlp
+
+
+def cache_key(lang: str, full: bool, bare: bool) -> str:
+    import edsnlp
+
+    parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint()]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
+    """The pipeline for ``lang``, from the disk cache when it is there, else built and cached."""
+    if lang != "fr":
+        raise ValueError(f"no pipeline for language {lang!r} yet (available: fr)")
+    kind = ("full" if full else "light") + ("-bare" if bare else "")
+    path = cache_dir() / f"pipeline-{lang}-{kind}-{cache_key(lang, full, bare)}.pkl"
+    if path.exists():
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            path.unlink(missing_ok=True)  # a cache from another version: rebuild it
+    nlp = build_french(full=full, bare=bare)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+        pickle.dump(nlp, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(handle.name, path)
+    return nlp

@@ -1,0 +1,32 @@
+"""clinsearch's one change to EDS-NLP's qualifier logic: negation runs on through enumerations.
+
+EDS-NLP ends a cue's scope at every comma and at "et", so that in "pas de fièvre, de toux ni de
+dyspnée" only "fièvre" is negated. ``EnumerationNegation`` keeps EDS-NLP's negation whole and
+only drops the terminations that continue an enumeration: a comma or "et" followed by one of
+``cues.ENUMERATION_CONTINUATION_FR`` ("de", "d'", "des", "du", "ni").
+"""
+
+from __future__ import annotations
+
+from edsnlp.core import registry
+from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
+
+from clinsearch.nlp import cues
+
+
+class EnumerationNegation(NegationQualifier):
+    def _boundaries(self, doc, terminations=None):
+        kept = [t for t in terminations or [] if not _continues_enumeration(t)]
+        return super()._boundaries(doc, kept)
+
+
+# Registered like EDS-NLP's own pipes, so that pipelines add it by name.
+create_component = registry.factory.register("clinsearch.negation", assigns=["span._.negation"])(EnumerationNegation)
+
+
+def _continues_enumeration(termination) -> bool:
+    if termination.text not in (",", "et"):
+        return False
+    doc = termination.doc
+    following = doc[termination.end] if termination.end < len(doc) else None
+    return following is not None and following.norm_ in cues.ENUMERATION_CONTINUATION_FR

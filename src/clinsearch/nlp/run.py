@@ -1,0 +1,115 @@
+"""Running the NLP over the warehouse: every new or changed note, once, on all cores.
+
+``run_nlp(store)`` finds the notes whose text or NLP system changed since they were last
+processed (``note_nlp_state``), annotates them in worker processes forked from a parent that
+has loaded the pipeline once, and writes their ``note_nlp`` rows batch by batch, each batch in
+one transaction (a note's old rows are replaced). Re-running with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from clinsearch import __version__
+from clinsearch.nlp.annotate import annotate
+from clinsearch.nlp.language import detect
+from clinsearch.nlp.pipeline import load_pipeline
+from clinsearch.nlp.to_note_nlp import note_nlp_rows
+from clinsearch.warehouse.duckdb import DuckDBStore
+
+BATCH = 200
+LANGUAGES_WITH_PIPELINE = ("fr",)
+
+
+def nlp_system() -> str:
+    import edsnlp
+
+    return f"clinsearch {__version__} (edsnlp {edsnlp.__version__})"
+
+
+@dataclass
+class NlpSummary:
+    notes: int = 0
+    processed: int = 0
+    entities: int = 0
+    skipped: dict = field(default_factory=dict)  # reason -> notes
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"notes": self.notes, "processed": self.processed, "entities": self.entities, "skipped": self.skipped, "seconds": round(self.seconds, 2)}
+
+
+def text_hash(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()  # DuckDB's md5() gives the same
+
+
+def pending(store: DuckDBStore, system: str) -> list[tuple[int, str, str | None]]:
+    """(note_id, text, language) of the notes not processed yet by ``system`` in their current text."""
+    return store.query(
+        "SELECT n.note_id, n.note_text, n.language_source_value FROM note n "
+        "LEFT JOIN note_nlp_state s USING (note_id) "
+        "WHERE s.note_id IS NULL OR s.text_hash <> md5(n.note_text) OR s.nlp_system <> ? ORDER BY n.note_id",
+        [system],
+    )
+
+
+def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> NlpSummary:
+    start = dt.datetime.now()
+    system = nlp_system()
+    notes = pending(store, system)
+    summary = NlpSummary(notes=len(notes))
+    if not notes:
+        return summary
+    load_pipeline("fr")  # once, in the parent: forked workers share it
+    done = 0
+    for batch, results in _annotated(notes, processes or os.cpu_count() or 1):
+        _write(store, batch, results, system, summary)
+        done += len(batch)
+        if on_progress:
+            on_progress(done, len(notes))
+    summary.seconds = (dt.datetime.now() - start).total_seconds()
+    return summary
+
+
+def _annotated(notes, processes: int) -> Iterator[tuple[list, list]]:
+    batches = [notes[i: i + BATCH] for i in range(0, len(notes), BATCH)]
+    if processes <= 1 or len(notes) < 2 * BATCH:
+        for batch in batches:
+            yield batch, _annotate_batch(batch)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        yield from zip(batches, pool.imap(_annotate_batch, batches))
+
+
+def _annotate_batch(batch) -> list[tuple[str, list | None]]:
+    """(language, entities or None when the language has no pipeline) for each note."""
+    results = []
+    for _, text, language in batch:
+        language = (language or detect(text)).lower()[:2]
+        results.append((language, annotate(text) if language in LANGUAGES_WITH_PIPELINE else None))
+    return results
+
+
+def _write(store: DuckDBStore, batch, results, system: str, summary: NlpSummary) -> None:
+    when = dt.datetime.now().replace(microsecond=0)
+    rows, states = [], []
+    for (note_id, text, _), (language, entities) in zip(batch, results):
+        status = "processed" if entities is not None else f"no {language} pipeline yet"
+        if entities is None:
+            summary.skipped[status] = summary.skipped.get(status, 0) + 1
+        else:
+            rows.extend(note_nlp_rows(note_id, text, entities, system, when))
+            summary.processed += 1
+            summary.entities += len(entities)
+        states.append({"note_id": note_id, "text_hash": text_hash(text), "nlp_system": system, "language": language, "entities": len(entities or []), "status": status, "processed_at": when})
+    ids = [s["note_id"] for s in states]
+    with store.transaction():
+        store.execute("DELETE FROM note_nlp WHERE note_id IN (SELECT unnest(?))", [ids])
+        store.insert("note_nlp", rows)
+        store.upsert("note_nlp_state", states)

@@ -1,0 +1,50 @@
+"""The French qualifiers on real turns of phrase, as marked-up sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinsearch.nlp.annotate import annotate
+from tests.nlp.markup import check, parse
+
+SENTENCES = [
+    # affirmed, with the lexicon's codes
+    "Patient présentant une <ent code=I26>embolie pulmonaire</ent> confirmée.",
+    "<ent code=I10>HTA</ent> connue, traitée.",
+    # negation
+    "Pas d'<ent negated code=I26>embolie pulmonaire</ent>.",
+    "Absence d'<ent negated>EP</ent> à l'angioscanner.",
+    "Le patient ne présente pas de <ent negated>BPCO</ent>.",
+    "Aucun argument pour une <ent negated>TVP</ent>.",
+    "Pas de fièvre, de <ent negated>dyspnée</ent> ni de <ent negated>douleur thoracique</ent>.",
+    "Scanner sans et avec injection : <ent>embolie pulmonaire</ent> bilatérale.",
+    "Sans antécédent particulier, admis pour <ent>pneumopathie</ent>.",
+    # hypothesis
+    "Suspicion d'<ent hypothesis>EP</ent>.",
+    "<ent hypothesis>Embolie pulmonaire</ent> à éliminer.",
+    "Bilan à la recherche d'un <ent hypothesis>diabète</ent>.",
+    "Possible <ent hypothesis>FA</ent>, à explorer.",
+    # family
+    "Antécédents familiaux : <ent family history>HTA</ent> chez la mère.",  # "antécédents" also marks history
+    "Mère <ent family>diabétique</ent>.",
+    "Père suivi pour une <ent family>BPCO</ent>.",
+    # history
+    "Antécédent d'<ent history code=I21>IDM</ent> en 2015.",
+    # abbreviations are case-sensitive: "ait" is a verb, "AIT" a transient ischaemic attack
+    "Il faut qu'il ait un suivi. Bilan d'<ent code=G45>AIT</ent> récent.",
+]
+
+
+@pytest.mark.parametrize("marked", SENTENCES)
+def test_french_qualifiers_on_marked_up_sentences(marked):
+    text, expected = parse(marked)
+    check(annotate(text, full=False), expected)
+
+
+def test_a_lower_case_abbreviation_is_not_an_entity():
+    assert [e.text for e in annotate("Il faut qu'il ait un suivi.", full=False)] == []
+
+
+def test_target_terms_are_matched_and_qualified():
+    entities = annotate("Pas de lombalgie mécanique ce jour.", terms=["lombalgie mécanique"], full=False)
+    assert [(e.text, e.label, e.negated) for e in entities] == [("lombalgie mécanique", "target", True)]

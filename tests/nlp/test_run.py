@@ -1,0 +1,102 @@
+"""NLP over the warehouse: note_nlp rows, incremental re-runs, the nlp and annotate commands."""
+
+from __future__ import annotations
+
+import json
+
+from clinsearch.nlp.run import run_nlp
+from clinsearch.warehouse.store import open_store
+from tests.helpers import load, query, run_cli
+
+NOTES = [
+    ("n1.txt", "Angioscanner : pas d'embolie pulmonaire. HTA connue.", "fr"),
+    ("n2.txt", "Suspicion d'EP. Mère diabétique. Antécédent d'IDM en 2015.", "fr"),
+    ("n3.txt", "No fever. The patient denies chest pain.", None),
+]
+
+
+def warehouse(data, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    lines = ["file,person_id,date,language"]
+    for name, text, language in NOTES:
+        (folder / name).write_text(text, encoding="utf-8")
+        lines.append(f"{name},1,2024-01-01,{language or ''}")
+    (folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert load(data, folder).ok
+    return folder
+
+
+def test_entities_become_note_nlp_rows_with_omop_qualifiers(data, tmp_path):
+    warehouse(data, tmp_path)
+    with open_store(data) as store:
+        summary = run_nlp(store, processes=1)
+    assert summary.processed == 2 and summary.skipped == {"no en pipeline yet": 1}
+    rows = query(data, "SELECT lexical_variant, term_exists, term_modifiers, term_temporal, code, normalized_term, \"offset\" FROM note_nlp WHERE label = 'lexicon' ORDER BY note_id, start_char")
+    by_text = {r[0]: r[1:] for r in rows}
+    assert by_text["embolie pulmonaire"][:2] == ("N", None)
+    assert by_text["HTA"][:2] == ("Y", None)
+    assert by_text["EP"][:2] == ("Y", "hypothesis")
+    assert by_text["diabétique"][1] == "family"
+    assert by_text["IDM"][2] == "past" and by_text["IDM"][3] == "I21"
+    text = query(data, "SELECT note_text FROM note WHERE note_source_value = 'n1.txt'")[0][0]
+    start, end = (int(x) for x in by_text["embolie pulmonaire"][5].split("-"))
+    assert text[start:end] == "embolie pulmonaire"
+    languages = dict(query(data, "SELECT status, language FROM note_nlp_state WHERE status <> 'processed'"))
+    assert languages == {"no en pipeline yet": "en"}
+
+
+def test_a_rerun_processes_only_new_or_changed_notes(data, tmp_path):
+    folder = warehouse(data, tmp_path)
+    with open_store(data) as store:
+        run_nlp(store, processes=1)
+        before = store.query("SELECT note_nlp_id FROM note_nlp ORDER BY 1")
+        assert run_nlp(store, processes=1).notes == 0
+        assert store.query("SELECT note_nlp_id FROM note_nlp ORDER BY 1") == before
+    (folder / "n1.txt").write_text("Angioscanner : embolie pulmonaire bilatérale.", encoding="utf-8")
+    load(data, folder)
+    with open_store(data) as store:
+        summary = run_nlp(store, processes=1)
+    assert summary.notes == 1
+    assert query(data, "SELECT term_exists FROM note_nlp WHERE lexical_variant = 'embolie pulmonaire'") == [("Y",)]
+
+
+def test_ingest_runs_the_nlp_on_new_notes(data, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Pas de BPCO.", encoding="utf-8")
+    (folder / "manifest.csv").write_text("file,person_id,date\na.txt,1,2024-01-01\n", encoding="utf-8")
+    result = run_cli("--data", data, "ingest", "--json", folder)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["nlp"]["processed"] == 1
+    assert query(data, "SELECT lexical_variant, term_exists FROM note_nlp") == [("BPCO", "N")]
+    result = run_cli("--data", data, "nlp", "--json")
+    assert json.loads(result.stdout)["notes"] == 0
+
+
+def test_annotate_json_follows_the_contract():
+    result = run_cli("annotate", "--json", "Pas d'embolie pulmonaire.")
+    assert result.exit_code == 0
+    entity = json.loads(result.stdout)["entities"][0]
+    assert {"text", "start", "end", "label", "code", "negated", "hypothesis", "family", "history"} <= set(entity)
+    assert (entity["text"], entity["negated"], entity["code"]) == ("embolie pulmonaire", True, "I26")
+
+
+def test_annotate_lines_gives_one_object_per_line_with_its_own_terms(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text('{"text": "Pas de lombalgie.", "terms": ["lombalgie"]}\nHTA connue.\nLombalgie aiguë.\n', encoding="utf-8")
+    result = run_cli("annotate", "--lines", path)
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 3
+    assert [(e["text"], e["negated"]) for e in objects[0]["entities"]] == [("lombalgie", True)]
+    assert [e["text"] for e in objects[1]["entities"]] == ["HTA"]
+    assert objects[2]["entities"] == []  # the term was for the first line only
+
+
+def test_annotate_refuses_bad_input_clearly(tmp_path):
+    assert run_cli("annotate").exit_code == 2
+    assert run_cli("annotate", "x", "--file", __file__).exit_code == 2
+    path = tmp_path / "lines.txt"
+    path.write_text('{"text": "ok"}\n{"text": oops}\n', encoding="utf-8")
+    result = run_cli("annotate", "--lines", path)
+    assert result.exit_code == 1 and "lines.txt: line 2: malformed JSON" in result.stderr
