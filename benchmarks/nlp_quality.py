@@ -73,6 +73,25 @@ def run_e3c(shared: Path, process, entities, split: str = "test") -> dict:
     return {"negation": scores(negation), "hypothesis": scores(hypothesis), "entities_not_found": missed}
 
 
+def run_negex(shared: Path, process, entities) -> dict:
+    """English negation on the NegEx test kit: each concept given as a target term."""
+    import re
+
+    pairs, missed = [], 0
+    with open(shared / "negex" / "Annotations-1-120.txt", newline="", encoding="utf-8", errors="replace") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    for row in rows:
+        sentence = re.sub(r"\s+", " ", row["Sentence"]).strip().strip('"')
+        concept = re.sub(r"\s+", " ", row["Concept"]).strip()
+        at = sentence.lower().find(concept.lower())
+        doc = process(sentence, (concept,))
+        hits = [e for e in entities(doc) if at >= 0 and e.start < at + len(concept) and at < e.end]
+        hits.sort(key=lambda e: e.label != "target")
+        missed += not hits
+        pairs.append((row["Negation"].strip() == "Negated", bool(hits and hits[0].negated)))
+    return {"negation": scores(pairs), "entities_not_found": missed}
+
+
 def run_demo(notes: int, process, entities) -> dict:
     """Per-mention flags on the demo generator's ground truth (context of each mention)."""
     import tempfile
@@ -109,7 +128,13 @@ def main() -> None:
     sys.path.insert(0, str(HERE.parent / "src"))
     from clinsearch.nlp import annotate
 
-    report = {"benchmark": "nlp_quality", "anchors_given": {"e3c_negation_bare_edsnlp_0.23": {"precision": 0.859, "recall": 0.910, "f1": 0.884, "n": 561}}}
+    report = {
+        "benchmark": "nlp_quality",
+        "anchors_given": {
+            "e3c_negation_bare_edsnlp_0.23": {"precision": 0.859, "recall": 0.910, "f1": 0.884, "n": 561},
+            "negex_kit_negspacy_1.1_en_clinical": {"f1": 0.940, "n": 2376},
+        },
+    }
     start = time.perf_counter()
 
     def measure(bare: bool) -> dict:
@@ -123,6 +148,7 @@ def main() -> None:
         }
 
     report["clinsearch"] = measure(bare=False)
+    report["clinsearch"]["negex_en"] = run_negex(args.shared, lambda text, terms: annotate.process(text, "en", terms, full=False), annotate.entities)
     # EDS-NLP's qualifiers as shipped, same inputs and same target-term mechanism: the anchor.
     report["bare_edsnlp"] = measure(bare=True)
     report["seconds"] = round(time.perf_counter() - start, 1)

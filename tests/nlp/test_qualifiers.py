@@ -48,3 +48,21 @@ def test_a_lower_case_abbreviation_is_not_an_entity():
 def test_target_terms_are_matched_and_qualified():
     entities = annotate("Pas de lombalgie mécanique ce jour.", terms=["lombalgie mécanique"], full=False)
     assert [(e.text, e.label, e.negated) for e in entities] == [("lombalgie mécanique", "target", True)]
+
+
+ENGLISH = [
+    "The patient denies <ent negated>chest pain</ent>.",
+    "No <ent negated>fever</ent>, chills or cough.",
+    "<ent negated>Pneumonia</ent> was ruled out.",
+    "Possible <ent hypothesis>pneumonia</ent>.",
+    "Mother had <ent family>breast cancer</ent>.",
+    "History of <ent history>MI</ent>.",
+    "There is trace <ent>pneumonia</ent>.",  # French verb conjugations ("trace") are not English cues
+    "No change in the size of the <ent>pleural effusion</ent>.",
+]
+
+
+@pytest.mark.parametrize("marked", ENGLISH)
+def test_english_qualifiers_on_marked_up_sentences(marked):
+    text, expected = parse(marked)
+    check(annotate(text, "en", terms=["pleural effusion"], full=False), expected)

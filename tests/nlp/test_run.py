@@ -31,7 +31,7 @@ def test_entities_become_note_nlp_rows_with_omop_qualifiers(data, tmp_path):
     warehouse(data, tmp_path)
     with open_store(data) as store:
         summary = run_nlp(store, processes=1)
-    assert summary.processed == 2 and summary.skipped == {"no en pipeline yet": 1}
+    assert summary.processed == 3 and summary.skipped == {}
     rows = query(data, "SELECT lexical_variant, term_exists, term_modifiers, term_temporal, code, normalized_term, \"offset\" FROM note_nlp WHERE label = 'lexicon' ORDER BY note_id, start_char")
     by_text = {r[0]: r[1:] for r in rows}
     assert by_text["embolie pulmonaire"][:2] == ("N", None)
@@ -42,8 +42,9 @@ def test_entities_become_note_nlp_rows_with_omop_qualifiers(data, tmp_path):
     text = query(data, "SELECT note_text FROM note WHERE note_source_value = 'n1.txt'")[0][0]
     start, end = (int(x) for x in by_text["embolie pulmonaire"][5].split("-"))
     assert text[start:end] == "embolie pulmonaire"
-    languages = dict(query(data, "SELECT status, language FROM note_nlp_state WHERE status <> 'processed'"))
-    assert languages == {"no en pipeline yet": "en"}
+    # the English note (no language given) is detected as English and annotated in English
+    english = query(data, "SELECT s.language, x.lexical_variant, x.term_exists FROM note_nlp_state s JOIN note n USING (note_id) JOIN note_nlp x USING (note_id) WHERE n.note_source_value = 'n3.txt' ORDER BY x.start_char")
+    assert english == [("en", "fever", "N"), ("en", "chest pain", "N")]
 
 
 def test_a_rerun_processes_only_new_or_changed_notes(data, tmp_path):

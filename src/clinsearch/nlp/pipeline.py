@@ -18,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from clinsearch.nlp import cues
+from clinsearch.nlp import cues, cues_en
 from clinsearch.nlp.lexicon import LEXICON, fingerprint
-from clinsearch.nlp import tokens  # noqa: F401  (registers clinsearch.split_final_periods)
-from clinsearch.nlp import qualifiers  # noqa: F401  (registers clinsearch.negation)
+from clinsearch.nlp import tokens  # registers clinsearch.split_final_periods
+from clinsearch.nlp import qualifiers  # registers clinsearch.negation and the English qualifiers
 
 PIPELINE_VERSION = "2"
 ENTITY_PIPES = ("cim10", "drugs", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "tnm", "lexicon", "lexicon_abbreviations")
@@ -83,18 +84,43 @@ def build_french(*, full: bool = True, bare: bool = False):
     return nlp
 
 
+def build_english(*, full: bool = True, bare: bool = False):
+    """A fresh English pipeline: sentences, the lexicon's English side, and EDS-NLP's qualifiers
+    driven by English cue lists (``cues_en``). ``full`` changes nothing yet (EDS-NLP has no
+    English entity pipes); ``bare`` is accepted for symmetry with French."""
+    import edsnlp
+    import edsnlp.pipes as eds
+
+    nlp = edsnlp.blank("en")
+    nlp.add_pipe(eds.sentences())
+    terms, abbreviations = lexicon_terms("en")
+    nlp.add_pipe(eds.matcher(terms=terms, attr="LOWER"), name="lexicon")
+    nlp.add_pipe(eds.matcher(terms=abbreviations, attr="TEXT"), name="lexicon_abbreviations")
+    termination = cues_en.TERMINATION_EN
+    nlp.add_pipe("clinsearch.negation_en", name="negation", config={**cues_en.NEGATION_EN, "termination": termination})
+    nlp.add_pipe("clinsearch.hypothesis_en", name="hypothesis", config={**cues_en.HYPOTHESIS_EN, "termination": termination})
+    nlp.add_pipe(eds.family(**cues_en.FAMILY_EN, use_sections=False))
+    nlp.add_pipe(eds.history(**cues_en.HISTORY_EN, termination=termination))
+    return nlp
+
+
+BUILDERS = {"fr": build_french, "en": build_english}
+
+
 def cache_key(lang: str, full: bool, bare: bool) -> str:
     import edsnlp
 
-    parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint()]
+    # The code that builds the pipeline is part of the key too: any change to it rebuilds.
+    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], qualifiers, tokens))
+    parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)
 def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
     """The pipeline for ``lang``, from the disk cache when it is there, else built and cached."""
-    if lang != "fr":
-        raise ValueError(f"no pipeline for language {lang!r} yet (available: fr)")
+    if lang not in BUILDERS:
+        raise ValueError(f"no pipeline for language {lang!r} (available: {', '.join(BUILDERS)})")
     kind = ("full" if full else "light") + ("-bare" if bare else "")
     path = cache_dir() / f"pipeline-{lang}-{kind}-{cache_key(lang, full, bare)}.pkl"
     if path.exists():
@@ -103,7 +129,7 @@ def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
                 return pickle.load(handle)
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             path.unlink(missing_ok=True)  # a cache from another version: rebuild it
-    nlp = build_french(full=full, bare=bare)
+    nlp = BUILDERS[lang](full=full, bare=bare)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
         pickle.dump(nlp, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -9,6 +9,7 @@ only drops the terminations that continue an enumeration: a comma or "et" follow
 from __future__ import annotations
 
 from edsnlp.core import registry
+from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
 from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
 
 from clinsearch.nlp import cues
@@ -30,3 +31,20 @@ def _continues_enumeration(termination) -> bool:
     doc = termination.doc
     following = doc[termination.end] if termination.end < len(doc) else None
     return following is not None and following.norm_ in cues.ENUMERATION_CONTINUATION_FR
+
+
+# English: EDS-NLP conjugates French verbs into cues, and given an empty list of verbs it takes
+# *every* French verb (edsnlp.utils.resources.get_verbs returns all verbs for []), which makes
+# "trace" or "place" negation cues in English text. These subclasses conjugate no verb.
+class EnglishNegation(NegationQualifier):
+    def load_verbs(self, verbs):
+        return [], []
+
+
+class EnglishHypothesis(HypothesisQualifier):
+    def load_verbs(self, verbs_hyp, verbs_eds):
+        return [], []
+
+
+create_english_negation = registry.factory.register("clinsearch.negation_en", assigns=["span._.negation"])(EnglishNegation)
+create_english_hypothesis = registry.factory.register("clinsearch.hypothesis_en", assigns=["span._.hypothesis"])(EnglishHypothesis)

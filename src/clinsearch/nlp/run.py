@@ -23,7 +23,7 @@ from clinsearch.nlp.to_note_nlp import note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
 BATCH = 200
-LANGUAGES_WITH_PIPELINE = ("fr",)
+LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
 
 def nlp_system() -> str:
@@ -65,7 +65,8 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
     summary = NlpSummary(notes=len(notes))
     if not notes:
         return summary
-    load_pipeline("fr")  # once, in the parent: forked workers share it
+    for language in LANGUAGES_WITH_PIPELINE:
+        load_pipeline(language)  # once, in the parent: forked workers share them
     done = 0
     for batch, results in _annotated(notes, processes or os.cpu_count() or 1):
         _write(store, batch, results, system, summary)
@@ -92,7 +93,7 @@ def _annotate_batch(batch) -> list[tuple[str, list | None]]:
     results = []
     for _, text, language in batch:
         language = (language or detect(text)).lower()[:2]
-        results.append((language, annotate(text) if language in LANGUAGES_WITH_PIPELINE else None))
+        results.append((language, annotate(text, language) if language in LANGUAGES_WITH_PIPELINE else None))
     return results
 
 
