@@ -20,3 +20,15 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def warehouse_path(data: Path) -> Path:
     return Path(data) / "warehouse.duckdb"
+
+
+def secret_key(data: Path) -> bytes:
+    """The warehouse's own secret (date shifts of pseudonymised exports), made on first use and
+    kept in the data directory, readable by its owner only; never in the code or the repository."""
+    path = Path(data) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(32))
+    return path.read_bytes()

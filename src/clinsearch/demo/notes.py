@@ -111,7 +111,9 @@ def header(w: NoteWriter, patient: dict, note_type: str, department: str, day: d
 
 def signature(w: NoteWriter, rng: random.Random) -> None:
     w.line()
-    w.identifier("doctor", rng.choice(phrases.DOCTORS))
+    title, name = rng.choice(phrases.DOCTORS).split(" ", 1)
+    w.write(title + " ")
+    w.identifier("doctor", name)
     w.line()
 
 
