@@ -120,6 +120,67 @@ def run_demo(notes: int, process, entities) -> dict:
     return {k: scores(v) for k, v in results.items()}
 
 
+# Which of our entity labels stand for which UMLS semantic group.
+GROUPS = {
+    "DISO": {"cim10", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "lexicon:condition", "lexicon:finding"},
+    "CHEM": {"drug", "lexicon:drug"},
+}
+
+
+def brat_documents(folder: Path) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    """(text, [(group, start, end)]) of every BRAT document under ``folder`` (discontinuous
+    spans kept by their outer bounds; Mantra's group read from its annotator note)."""
+    import re
+
+    documents = []
+    for ann in sorted(folder.rglob("*.ann")):
+        text = ann.with_suffix(".txt").read_text(encoding="utf-8")
+        spans, groups = [], {}
+        lines = ann.read_text(encoding="utf-8").splitlines()
+        for line in lines:
+            if line.startswith("#") and "AnnotatorNotes" in line:
+                target = line.split()[2]
+                group = re.findall(r'"([A-Z]{4})"\s*$', line)
+                if group:
+                    groups[target] = group[0]
+        for line in lines:
+            if not line.startswith("T"):
+                continue
+            name, middle, _ = line.split("\t", 2)
+            kind, *offsets = re.split(r"[ ;]", middle)
+            numbers = [int(o) for o in offsets]
+            spans.append((groups.get(name, kind), min(numbers), max(numbers)))
+        documents.append((text, spans))
+    return documents
+
+
+def run_entities(documents, annotate) -> dict:
+    """Per UMLS group: precision and recall of overlapping spans."""
+    from clinsearch.nlp.lexicon import LEXICON
+
+    results = {}
+    for group, labels in GROUPS.items():
+        predicted = correct = gold = found = 0
+        for text, spans in documents:
+            entities = [e for e in annotate(text) if _our_label(e, LEXICON) in labels]
+            truth = [(s, e) for g, s, e in spans if g == group]
+            gold += len(truth)
+            found += sum(1 for s, e in truth if any(x.start < e and s < x.end for x in entities))
+            predicted += len(entities)
+            correct += sum(1 for x in entities if any(x.start < e and s < x.end for s, e in truth))
+        precision = correct / predicted if predicted else 0.0
+        recall = found / gold if gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        results[group] = {"gold": gold, "predicted": predicted, "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+    return results
+
+
+def _our_label(entity, lexicon) -> str:
+    if entity.label == "lexicon" and entity.concept in lexicon:
+        return f"lexicon:{lexicon[entity.concept].kind}"
+    return entity.label
+
+
 def run_pseudonymization(notes: int) -> dict:
     """Identifiers planted by the generator (names, IPP, phones, doctors, birth dates): recall of
     those fully replaced, and precision of the non-date replacements (dates are all shifted)."""
@@ -177,6 +238,9 @@ def main() -> None:
 
     report["clinsearch"] = measure(bare=False)
     report["clinsearch"]["pseudonymization_demo"] = run_pseudonymization(args.demo_notes)
+    full = lambda text: annotate.annotate(text, "fr")  # noqa: E731
+    report["clinsearch"]["quaero_test_entities"] = run_entities(brat_documents(args.shared / "quaero" / "test"), full)
+    report["clinsearch"]["mantra_fr_entities"] = run_entities(brat_documents(args.shared / "mantra_gsc" / "French"), full)
     report["clinsearch"]["negex_en"] = run_negex(args.shared, lambda text, terms: annotate.process(text, "en", terms, full=False), annotate.entities)
     # EDS-NLP's qualifiers as shipped, same inputs and same target-term mechanism: the anchor.
     report["bare_edsnlp"] = measure(bare=True)
