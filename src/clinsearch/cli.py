@@ -147,13 +147,20 @@ def demo_command(data: Path, generate_only: Path | None, patients: int, notes: i
 
 @main.command("nlp")
 @click.option("--processes", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
+@click.option("--spark", is_flag=True, help="Annotate in Apache Spark (pyspark) instead of local worker processes.")
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (with --spark).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_obj
-def nlp_command(data: Path, processes: int | None, as_json: bool) -> None:
+def nlp_command(data: Path, processes: int | None, spark: bool, master: str, as_json: bool) -> None:
     """Run the clinical NLP on every new or changed note and write note_nlp."""
     try:
         with open_store(data) as store:
-            summary = _run_nlp(store, show=not as_json, processes=processes)
+            if spark:
+                from clinsearch.nlp.spark import run_spark_nlp
+
+                summary = run_spark_nlp(store, master)
+            else:
+                summary = _run_nlp(store, show=not as_json, processes=processes)
     except WarehouseError as exc:
         fail(str(exc))
     if as_json:

@@ -1,0 +1,119 @@
+"""The same NLP on Apache Spark, for hospitals whose notes outgrow one machine.
+
+``annotate_notes(notes)`` takes a Spark DataFrame with ``note_id``, ``note_text`` and optionally
+``language_source_value`` and returns a DataFrame of ``note_nlp`` rows (the warehouse's own
+columns), computed by the clinsearch pipeline in every Python worker (``mapInPandas``; each
+worker loads the pipeline once from the disk cache). A hospital runs it on its own notes table
+and writes the result where its warehouse reads it::
+
+    from clinsearch.nlp.spark import annotate_notes
+    annotate_notes(spark.table("edsprod.note")).write.parquet("hdfs:///.../note_nlp.parquet")
+
+``clinsearch nlp --spark [--master local[*]]`` does the whole round trip for the embedded
+warehouse: the notes still to process are sent to Spark, their rows come back into ``note_nlp``
+and ``note_nlp_state``, exactly as ``run_nlp`` writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from typing import Iterator
+
+from clinsearch.warehouse.schema import PROVENANCE, TABLES
+
+SPARK_TYPES = {"BIGINT": "long", "INTEGER": "int", "DOUBLE": "double", "DATE": "date", "TIMESTAMP": "timestamp", "VARCHAR": "string"}
+COLUMNS = [c for c in TABLES["note_nlp"].columns if c.name not in PROVENANCE]
+
+
+def note_nlp_schema() -> str:
+    return ", ".join(f"`{c.name}` {SPARK_TYPES[c.type]}" for c in COLUMNS)
+
+
+def session(master: str = "local[*]"):
+    """A Spark session whose Python workers are this interpreter (so they import clinsearch)."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    return (
+        SparkSession.builder.master(master)
+        .appName("clinsearch-nlp")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
+def _annotate_batches(batches: Iterator) -> Iterator:
+    import pandas as pd
+
+    from clinsearch.nlp.annotate import annotate
+    from clinsearch.nlp.language import detect
+    from clinsearch.nlp.run import nlp_system
+    from clinsearch.nlp.to_note_nlp import note_nlp_rows
+
+    system = nlp_system()
+    for frame in batches:
+        when = dt.datetime.now().replace(microsecond=0)
+        rows = []
+        languages = frame["language_source_value"] if "language_source_value" in frame else [None] * len(frame)
+        for note_id, text, language in zip(frame["note_id"], frame["note_text"], languages):
+            text = text or ""
+            language = (language or detect(text)).lower()[:2]
+            if language not in ("fr", "en"):
+                continue
+            rows.extend(note_nlp_rows(int(note_id), text, annotate(text, language), system, when))
+        yield pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
+
+
+def annotate_notes(notes):
+    """note_nlp rows (a Spark DataFrame) for a DataFrame of notes."""
+    if "language_source_value" not in notes.columns:
+        from pyspark.sql import functions as F
+
+        notes = notes.withColumn("language_source_value", F.lit(None).cast("string"))
+    return notes.select("note_id", "note_text", "language_source_value").mapInPandas(_annotate_batches, schema=note_nlp_schema())
+
+
+def run_spark_nlp(store, master: str = "local[*]"):
+    """``run_nlp``'s round trip with the annotation done by Spark."""
+    from clinsearch.nlp.run import NlpSummary, nlp_system, pending, text_hash
+
+    start = dt.datetime.now()
+    system = nlp_system()
+    notes = pending(store, system)
+    summary = NlpSummary(notes=len(notes))
+    if not notes:
+        return summary
+    spark = session(master)
+    try:
+        frame = spark.createDataFrame(notes, "note_id long, note_text string, language_source_value string")
+        rows = [row.asDict() for row in annotate_notes(frame).collect()]
+    finally:
+        spark.stop()
+    when = dt.datetime.now().replace(microsecond=0)
+    counts: dict[int, int] = {}
+    for row in rows:
+        counts[row["note_id"]] = counts.get(row["note_id"], 0) + 1
+    from clinsearch.nlp.language import detect
+
+    states = []
+    for note_id, text, language in notes:
+        language = (language or detect(text or "")).lower()[:2]
+        supported = language in ("fr", "en")
+        status = "processed" if supported else f"no {language} pipeline yet"
+        if supported:
+            summary.processed += 1
+        else:
+            summary.skipped[status] = summary.skipped.get(status, 0) + 1
+        states.append({"note_id": note_id, "text_hash": text_hash(text or ""), "nlp_system": system, "language": language, "entities": counts.get(note_id, 0), "status": status, "processed_at": when})
+    summary.entities = len(rows)
+    with store.transaction():
+        store.execute("DELETE FROM note_nlp WHERE note_id IN (SELECT unnest(?))", [[s["note_id"] for s in states]])
+        store.insert("note_nlp", rows)
+        store.upsert("note_nlp_state", states)
+    summary.seconds = (dt.datetime.now() - start).total_seconds()
+    return summary
