@@ -23,13 +23,15 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from clinsearch.nlp import cues, cues_en
+from clinsearch.nlp import (
+    cues,
+    cues_en,
+    qualifiers,  # registers clinsearch.negation and the English qualifiers
+    tokens,  # registers clinsearch.split_final_periods
+)
 from clinsearch.nlp.lexicon import LEXICON, fingerprint
-from clinsearch.nlp import tokens  # registers clinsearch.split_final_periods
-from clinsearch.nlp import qualifiers  # registers clinsearch.negation and the English qualifiers
 
 PIPELINE_VERSION = "2"
-ENTITY_PIPES = ("cim10", "drugs", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "tnm", "lexicon", "lexicon_abbreviations")
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
 
 

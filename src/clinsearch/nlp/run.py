@@ -99,18 +99,28 @@ def _annotate_batch(batch) -> list[tuple[str, list | None]]:
 
 def _write(store: DuckDBStore, batch, results, system: str, summary: NlpSummary) -> None:
     when = dt.datetime.now().replace(microsecond=0)
-    rows, states = [], []
+    items = []
     for (note_id, text, _), (language, entities) in zip(batch, results):
-        status = "processed" if entities is not None else f"no {language} pipeline yet"
-        if entities is None:
+        rows = note_nlp_rows(note_id, text, entities, system, when) if entities is not None else None
+        items.append((note_id, text, language, rows))
+    save(store, items, system, summary)
+
+
+def save(store: DuckDBStore, items, system: str, summary: NlpSummary) -> None:
+    """Write, in one transaction, the note_nlp rows of each ``(note_id, text, language, rows)``
+    (``rows`` None when the language has no pipeline) and the notes' ``note_nlp_state``."""
+    when = dt.datetime.now().replace(microsecond=0)
+    all_rows, states = [], []
+    for note_id, text, language, rows in items:
+        status = "processed" if rows is not None else f"no {language} pipeline yet"
+        if rows is None:
             summary.skipped[status] = summary.skipped.get(status, 0) + 1
         else:
-            rows.extend(note_nlp_rows(note_id, text, entities, system, when))
+            all_rows.extend(rows)
             summary.processed += 1
-            summary.entities += len(entities)
-        states.append({"note_id": note_id, "text_hash": text_hash(text), "nlp_system": system, "language": language, "entities": len(entities or []), "status": status, "processed_at": when})
-    ids = [s["note_id"] for s in states]
+            summary.entities += len(rows)
+        states.append({"note_id": note_id, "text_hash": text_hash(text), "nlp_system": system, "language": language, "entities": len(rows or []), "status": status, "processed_at": when})
     with store.transaction():
-        store.execute("DELETE FROM note_nlp WHERE note_id IN (SELECT unnest(?))", [ids])
-        store.insert("note_nlp", rows)
+        store.execute("DELETE FROM note_nlp WHERE note_id IN (SELECT unnest(?))", [[s["note_id"] for s in states]])
+        store.insert("note_nlp", all_rows)
         store.upsert("note_nlp_state", states)

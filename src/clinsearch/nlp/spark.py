@@ -52,7 +52,7 @@ def _annotate_batches(batches: Iterator) -> Iterator:
 
     from clinsearch.nlp.annotate import annotate
     from clinsearch.nlp.language import detect
-    from clinsearch.nlp.run import nlp_system
+    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, nlp_system
     from clinsearch.nlp.to_note_nlp import note_nlp_rows
 
     system = nlp_system()
@@ -63,7 +63,7 @@ def _annotate_batches(batches: Iterator) -> Iterator:
         for note_id, text, language in zip(frame["note_id"], frame["note_text"], languages):
             text = text or ""
             language = (language or detect(text)).lower()[:2]
-            if language not in ("fr", "en"):
+            if language not in LANGUAGES_WITH_PIPELINE:
                 continue
             rows.extend(note_nlp_rows(int(note_id), text, annotate(text, language), system, when))
         yield pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
@@ -80,7 +80,8 @@ def annotate_notes(notes):
 
 def run_spark_nlp(store, master: str = "local[*]"):
     """``run_nlp``'s round trip with the annotation done by Spark."""
-    from clinsearch.nlp.run import NlpSummary, nlp_system, pending, text_hash
+    from clinsearch.nlp.language import detect
+    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, NlpSummary, nlp_system, pending, save
 
     start = dt.datetime.now()
     system = nlp_system()
@@ -94,26 +95,13 @@ def run_spark_nlp(store, master: str = "local[*]"):
         rows = [row.asDict() for row in annotate_notes(frame).collect()]
     finally:
         spark.stop()
-    when = dt.datetime.now().replace(microsecond=0)
-    counts: dict[int, int] = {}
+    by_note: dict[int, list[dict]] = {}
     for row in rows:
-        counts[row["note_id"]] = counts.get(row["note_id"], 0) + 1
-    from clinsearch.nlp.language import detect
-
-    states = []
+        by_note.setdefault(row["note_id"], []).append(row)
+    items = []
     for note_id, text, language in notes:
         language = (language or detect(text or "")).lower()[:2]
-        supported = language in ("fr", "en")
-        status = "processed" if supported else f"no {language} pipeline yet"
-        if supported:
-            summary.processed += 1
-        else:
-            summary.skipped[status] = summary.skipped.get(status, 0) + 1
-        states.append({"note_id": note_id, "text_hash": text_hash(text or ""), "nlp_system": system, "language": language, "entities": counts.get(note_id, 0), "status": status, "processed_at": when})
-    summary.entities = len(rows)
-    with store.transaction():
-        store.execute("DELETE FROM note_nlp WHERE note_id IN (SELECT unnest(?))", [[s["note_id"] for s in states]])
-        store.insert("note_nlp", rows)
-        store.upsert("note_nlp_state", states)
+        items.append((note_id, text or "", language, by_note.get(note_id, []) if language in LANGUAGES_WITH_PIPELINE else None))
+    save(store, items, system, summary)
     summary.seconds = (dt.datetime.now() - start).total_seconds()
     return summary
