@@ -120,9 +120,14 @@ def cache_key(lang: str, full: bool, bare: bool) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-@lru_cache(maxsize=4)
 def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
-    """The pipeline for ``lang``, from the disk cache when it is there, else built and cached."""
+    """The pipeline for ``lang``, from the disk cache when it is there, else built and cached;
+    loaded once per process (whatever the way the arguments are written)."""
+    return _load(lang, bool(full), bool(bare))
+
+
+@lru_cache(maxsize=8)
+def _load(lang: str, full: bool, bare: bool):
     if lang not in BUILDERS:
         raise ValueError(f"no pipeline for language {lang!r} (available: {', '.join(BUILDERS)})")
     kind = ("full" if full else "light") + ("-bare" if bare else "")

@@ -22,7 +22,7 @@ from clinsearch.nlp.pipeline import load_pipeline
 from clinsearch.nlp.to_note_nlp import note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
-BATCH = 200
+BATCH = 50  # notes per task: small enough to keep every core busy to the end
 LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
 
