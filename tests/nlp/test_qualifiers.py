@@ -66,3 +66,16 @@ ENGLISH = [
 def test_english_qualifiers_on_marked_up_sentences(marked):
     text, expected = parse(marked)
     check(annotate(text, "en", terms=["pleural effusion"], full=False), expected)
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        "Trois diagnostics ont été évoqués : un <ent hypothesis>cancer du poumon</ent>, une <ent hypothesis>pneumopathie</ent> ou une <ent hypothesis>EP</ent>.",
+        "Angioscanner pour éliminer une <ent hypothesis>EP</ent>.",
+        "Une <ent hypothesis>embolie pulmonaire</ent> était évoquée.",
+    ],
+)
+def test_diagnoses_under_discussion_are_hypotheses(marked):
+    text, expected = parse(marked)
+    check(annotate(text, full=False), expected)

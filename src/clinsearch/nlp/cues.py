@@ -31,6 +31,7 @@ NEGATION_PSEUDO_FR = [
     "non spécifique", "non spécifiques", "non hodgkinien", "non hodgkinienne", "non jugulé", "non jugulée",
     "non mobile", "non mobiles", "non suivi", "non suivie", "non alphabétique", "rien de particulier",
     "non exclu", "non exclue", "non exclus", "non exclues", "non éliminé", "non éliminée",
+    "pour éliminer", "afin d'éliminer",  # a hypothesis under test, not an absence
 ]
 # "ne présentait plus de signes": the "ne ... plus" forms.
 NEGATION_PRECEDING_FR = [
@@ -57,8 +58,21 @@ NEGATION_FR: dict = {
 HYPOTHESIS_FOLLOWING_FR = [
     "à éliminer", "à écarter", "à confirmer", "à discuter", "à explorer", "à rechercher", "à évoquer",
     "non exclu", "non exclue", "non exclus", "non exclues", "non éliminé", "non éliminée",
+    "pour éliminer", "afin d'éliminer",  # a hypothesis under test, not an absence
 ]
-HYPOTHESIS_FR: dict = {"following": hypothesis.following + HYPOTHESIS_FOLLOWING_FR}
+# "trois diagnostics ont été évoqués : ...", "pour éliminer un syndrome de loges", "menace
+# d'accouchement prématuré": the diagnosis under discussion (from E3C training-split errors).
+HYPOTHESIS_PRECEDING_FR = [
+    "évoqué", "évoqués", "évoquée", "évoquées", "diagnostic évoqué", "diagnostics évoqués", "a évoqué",
+    "ont été évoqués", "pour éliminer", "afin d'éliminer", "menace d'", "menace de",
+]
+HYPOTHESIS_FOLLOWING_FR += ["était évoqué", "était évoquée", "a été évoqué", "a été évoquée", "est évoqué", "est évoquée"]
+# A comma followed by an article continues a list of hypotheses ("évoqués : un X, une Y ou un Z").
+ENUMERATION_CONTINUATION_HYPOTHESIS_FR = ["un", "une", "des", "le", "la", "les", "l'", "l’"]
+HYPOTHESIS_FR: dict = {
+    "preceding": hypothesis.preceding + HYPOTHESIS_PRECEDING_FR,
+    "following": hypothesis.following + HYPOTHESIS_FOLLOWING_FR,
+}
 FAMILY_FR: dict = {}
 HISTORY_FR: dict = {}
 REPORTED_SPEECH_FR: dict = {}
@@ -66,5 +80,5 @@ REPORTED_SPEECH_FR: dict = {}
 
 def fingerprint() -> str:
     """Changes whenever a cue list changes (the pipeline cache depends on it)."""
-    lists = [NEGATION_FR, ENUMERATION_CONTINUATION_FR, HYPOTHESIS_FR, FAMILY_FR, HISTORY_FR, REPORTED_SPEECH_FR]
+    lists = [NEGATION_FR, ENUMERATION_CONTINUATION_FR, HYPOTHESIS_FR, ENUMERATION_CONTINUATION_HYPOTHESIS_FR, FAMILY_FR, HISTORY_FR, REPORTED_SPEECH_FR]
     return hashlib.sha256(repr(lists).encode("utf-8")).hexdigest()[:16]

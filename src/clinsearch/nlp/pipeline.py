@@ -81,7 +81,7 @@ def build_french(*, full: bool = True, bare: bool = False):
             nlp.add_pipe(qualifier())
         return nlp
     nlp.add_pipe("clinsearch.negation", name="negation", config=cues.NEGATION_FR)
-    nlp.add_pipe(eds.hypothesis(**cues.HYPOTHESIS_FR))
+    nlp.add_pipe("clinsearch.hypothesis", name="hypothesis", config=cues.HYPOTHESIS_FR)
     nlp.add_pipe(eds.family(**cues.FAMILY_FR))
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))

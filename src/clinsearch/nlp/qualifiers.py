@@ -17,20 +17,29 @@ from clinsearch.nlp import cues
 
 class EnumerationNegation(NegationQualifier):
     def _boundaries(self, doc, terminations=None):
-        kept = [t for t in terminations or [] if not _continues_enumeration(t)]
+        kept = [t for t in terminations or [] if not _continues_enumeration(t, cues.ENUMERATION_CONTINUATION_FR)]
         return super()._boundaries(doc, kept)
 
 
-# Registered like EDS-NLP's own pipes, so that pipelines add it by name.
+class EnumerationHypothesis(HypothesisQualifier):
+    """The same for hypotheses: "diagnostics évoqués : un sarcome, une tumeur ovarienne ..."."""
+
+    def _boundaries(self, doc, terminations=None):
+        kept = [t for t in terminations or [] if not _continues_enumeration(t, cues.ENUMERATION_CONTINUATION_HYPOTHESIS_FR)]
+        return super()._boundaries(doc, kept)
+
+
+# Registered like EDS-NLP's own pipes, so that pipelines add them by name.
 create_component = registry.factory.register("clinsearch.negation", assigns=["span._.negation"])(EnumerationNegation)
+create_hypothesis = registry.factory.register("clinsearch.hypothesis", assigns=["span._.hypothesis"])(EnumerationHypothesis)
 
 
-def _continues_enumeration(termination) -> bool:
+def _continues_enumeration(termination, continuations: list[str]) -> bool:
     if termination.text not in (",", "et"):
         return False
     doc = termination.doc
     following = doc[termination.end] if termination.end < len(doc) else None
-    return following is not None and following.norm_ in cues.ENUMERATION_CONTINUATION_FR
+    return following is not None and following.norm_ in continuations
 
 
 # English: EDS-NLP conjugates French verbs into cues, and given an empty list of verbs it takes
