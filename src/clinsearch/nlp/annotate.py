@@ -93,10 +93,14 @@ def _add_targets(nlp, doc, terms: tuple[str, ...]):
 
 
 def _non_overlapping(spans):
-    chosen = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= c.start or c.end <= span.start for c in chosen):
-            chosen.append(span)
+    """One span per overlapping run, the longer winning, in linear time."""
+    chosen: list = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if chosen and span.start < chosen[-1].end:
+            if span.end - span.start > chosen[-1].end - chosen[-1].start:
+                chosen[-1] = span
+            continue
+        chosen.append(span)
     return chosen
 
 

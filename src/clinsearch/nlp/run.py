@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from clinsearch import __version__
 from clinsearch.nlp.annotate import annotate
 from clinsearch.nlp.language import detect
-from clinsearch.nlp.pipeline import load_pipeline
+from clinsearch.nlp.pipeline import cache_key, load_pipeline
 from clinsearch.nlp.to_note_nlp import note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
@@ -27,9 +27,11 @@ LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
 
 def nlp_system() -> str:
+    """Names the system and its exact configuration: a change of cues, lexicon or pipeline code
+    changes it, so that the next run re-annotates the notes processed before."""
     import edsnlp
 
-    return f"clinsearch {__version__} (edsnlp {edsnlp.__version__})"
+    return f"clinsearch {__version__} (edsnlp {edsnlp.__version__}, pipeline {cache_key('fr', True, False)[:8]})"
 
 
 @dataclass
