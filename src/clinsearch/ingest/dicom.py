@@ -99,6 +99,7 @@ def header(path: Path) -> dict:
             _check_complete(ds, handle, pixel_start, size)
     except InvalidDicomError as exc:
         raise ValueError(f"not a DICOM file ({exc})") from None
+    # pydicom raises NotImplementedError for encodings it cannot read: the file is unusable here.
     except (EOFError, OSError, struct.error, KeyError, TypeError, NotImplementedError) as exc:
         raise ValueError(f"unreadable DICOM header ({type(exc).__name__}: {exc})") from None
     patient = str(ds.get("PatientID") or "").strip()

@@ -60,11 +60,16 @@ def pending(store: DuckDBStore, system: str) -> list[tuple[int, str, str | None]
     )
 
 
-def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> NlpSummary:
-    start = dt.datetime.now()
+def begin(store: DuckDBStore) -> tuple[str, list, NlpSummary]:
+    """(system, pending notes, summary to fill) at the start of a run, local or Spark."""
     system = nlp_system()
     notes = pending(store, system)
-    summary = NlpSummary(notes=len(notes))
+    return system, notes, NlpSummary(notes=len(notes))
+
+
+def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> NlpSummary:
+    start = dt.datetime.now()
+    system, notes, summary = begin(store)
     if not notes:
         return summary
     for language in LANGUAGES_WITH_PIPELINE:

@@ -81,12 +81,10 @@ def annotate_notes(notes):
 def run_spark_nlp(store, master: str = "local[*]"):
     """``run_nlp``'s round trip with the annotation done by Spark."""
     from clinsearch.nlp.language import detect
-    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, NlpSummary, nlp_system, pending, save
+    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, begin, save
 
     start = dt.datetime.now()
-    system = nlp_system()
-    notes = pending(store, system)
-    summary = NlpSummary(notes=len(notes))
+    system, notes, summary = begin(store)
     if not notes:
         return summary
     spark = session(master)
