@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -18,12 +19,15 @@ from rich.table import Table
 from clinsearch import __version__
 from clinsearch.config import data_dir
 from clinsearch.files import OutputError, atomic
-from clinsearch.ingest.detect import Source
-from clinsearch.ingest.run import IngestResult, ingest
-from clinsearch.warehouse.duckdb import WarehouseError
-from clinsearch.warehouse.load import LoadSummary
-from clinsearch.warehouse.stats import quarantine_summary, stats
+from clinsearch.warehouse.errors import WarehouseError
 from clinsearch.warehouse.store import open_store
+
+if TYPE_CHECKING:
+    from clinsearch.ingest.detect import Source
+    from clinsearch.ingest.run import IngestResult
+    from clinsearch.warehouse.load import LoadSummary
+
+# Each command imports what it uses: `clinsearch annotate` must not wait for DuckDB and Arrow.
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -56,6 +60,8 @@ def ingest_command(data: Path, paths: tuple[Path, ...], as_json: bool, no_nlp: b
     --no-nlp), and the search index is brought up to date. Exit code 1 when anything was
     quarantined or unreadable.
     """
+    from clinsearch.ingest.run import ingest
+
     nlp = None
     try:
         with open_store(data) as store, _ProgressReporter(enabled=not as_json) as reporter:
@@ -87,6 +93,8 @@ def ingest_command(data: Path, paths: tuple[Path, ...], as_json: bool, no_nlp: b
 @click.pass_obj
 def stats_command(data: Path, as_json: bool) -> None:
     """Row counts of every table and a summary of the quarantine."""
+    from clinsearch.warehouse.stats import quarantine_summary, stats
+
     try:
         with open_store(data, read_only=True) as store:
             counts = stats(store)
@@ -125,6 +133,7 @@ def demo_command(data: Path, generate_only: Path | None, patients: int, notes: i
     users and serve the web application."""
     from clinsearch.demo.generator import generate
     from clinsearch.demo.showcase import showcase
+    from clinsearch.ingest.run import ingest
 
     target = generate_only or data / "demo-source"
     with err.status(f"writing the synthetic hospital to {target} ..."):

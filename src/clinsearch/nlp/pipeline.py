@@ -26,14 +26,16 @@ from pathlib import Path
 from clinsearch.nlp import (
     cues,
     cues_en,
+    dates,
+    matchers,  # EDS-NLP's phrase matchers pickled whole, and loaded lazily (nlp/matchers.py)
     qualifiers,  # registers clinsearch.negation and the English qualifiers
     tokens,  # registers clinsearch.split_final_periods
     trim,  # registers clinsearch.trim_entities
 )
-from clinsearch.nlp.dates import prefilter
 from clinsearch.nlp.lexicon import LEXICON, fingerprint
+from clinsearch.nlp.spacy_french import import_french
 
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
 
 
@@ -52,6 +54,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     """A fresh French pipeline. ``full=False`` leaves out the slow-to-build CIM-10 and comorbidity
     pipes (the light pipeline of the quality benchmark's target-term runs); ``bare=True`` uses
     EDS-NLP's qualifiers exactly as shipped (the benchmarks' anchor)."""
+    import_french()  # without compiling spaCy's French TOKEN_MATCH, which "eds" does not use
     import edsnlp
     import edsnlp.pipes as eds
 
@@ -78,7 +81,7 @@ def build_french(*, full: bool = True, bare: bool = False):
         # 40 % of the dates pipe, the slowest of all (benchmarks/nlp_speed.py).
         nlp.add_pipe(eds.dates(duration=[]))
         if not bare:
-            prefilter(nlp.get_pipe("dates"))  # same dates, found in half the time (nlp/dates.py)
+            dates.prefilter(nlp.get_pipe("dates"))  # same dates, found in half the time (nlp/dates.py)
         nlp.add_pipe("eds.quantities")
     if not bare:
         nlp.add_pipe("clinsearch.trim_entities", name="trim_entities")
@@ -126,7 +129,7 @@ def cache_key(lang: str, full: bool, bare: bool) -> str:
     import edsnlp
 
     # The code that builds the pipeline is part of the key too: any change to it rebuilds.
-    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], qualifiers, tokens, trim))
+    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], dates, matchers, qualifiers, tokens, trim))
     parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -141,6 +144,7 @@ def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
 def _load(lang: str, full: bool, bare: bool):
     if lang not in BUILDERS:
         raise ValueError(f"no pipeline for language {lang!r} (available: {', '.join(BUILDERS)})")
+    import_french()  # unpickling imports spaCy's French language: without its 3-second regex
     kind = ("full" if full else "light") + ("-bare" if bare else "")
     path = cache_dir() / f"pipeline-{lang}-{kind}-{cache_key(lang, full, bare)}.pkl"
     if path.exists():

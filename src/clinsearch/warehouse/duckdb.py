@@ -26,6 +26,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pyarrow as pa
 
+from clinsearch.warehouse.errors import WarehouseError
 from clinsearch.warehouse.schema import TABLES, schema_sql
 
 _ARROW_TYPES = {
@@ -36,10 +37,6 @@ _ARROW_TYPES = {
     "TIMESTAMP": pa.timestamp("us"),
     "VARCHAR": pa.string(),
 }
-
-
-class WarehouseError(Exception):
-    """The warehouse cannot be opened or written (locked by another process, corrupt ...)."""
 
 
 class DuckDBStore:

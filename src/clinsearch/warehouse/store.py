@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinsearch.config import warehouse_path
-from clinsearch.warehouse.duckdb import DuckDBStore
+
+if TYPE_CHECKING:
+    from clinsearch.warehouse.duckdb import DuckDBStore
 
 
 def open_store(data: Path, *, read_only: bool = False) -> DuckDBStore:
+    from clinsearch.warehouse.duckdb import DuckDBStore  # here: commands that never open it start faster
+
     return DuckDBStore(warehouse_path(data), read_only=read_only)

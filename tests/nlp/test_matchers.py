@@ -1,0 +1,96 @@
+"""The phrase matchers of the cached pipeline (nlp/matchers.py): pickled whole -- class and
+skipping switches kept -- and, when lazy, answering the same matches in the same order as a
+matcher filled at once."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+from edsnlp.matchers.phrase import EDSPhraseMatcher
+
+from clinsearch.nlp import matchers
+from clinsearch.nlp.annotate import entities
+from clinsearch.nlp.pipeline import build_french
+
+POLLUTED = [
+    "Insuffisance ====== cardiaque décompensée.",  # the normaliser excludes the bar
+    "Suspicion d'embolie ====== pulmonaire, pas de ===== fièvre.",
+    "Patient sans =========== insuffisance cardiaque.",
+]
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    return build_french(full=False)
+
+
+def found(nlp, text: str) -> list[tuple]:
+    return [(e.start, e.end, e.label, e.code, e.negated, e.hypothesis) for e in entities(nlp(text))]
+
+
+def test_a_pickled_pipeline_still_skips_the_tokens_the_normaliser_excluded(fresh):
+    plain = pickle.loads(pickle.dumps(fresh))
+    for text in POLLUTED:
+        assert found(plain, text) == found(fresh, text)
+    assert ("Insuffisance ====== cardiaque", "I50") in [(e.text, e.code) for e in entities(plain(POLLUTED[0]))]
+    assert type(plain.get_pipe("lexicon").phrase_matcher) is matchers.LazyPhraseMatcher
+
+
+@pytest.mark.parametrize("excluded, spaces", [(False, False), (True, False), (False, True), (True, True)])
+def test_the_skipping_switches_are_read_back_and_the_probe_leaves_nothing(excluded, spaces):
+    vocab = spacy.blank("fr").vocab
+    matcher = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=excluded, ignore_space_tokens=spaces)
+    matcher.add("K", [Doc(vocab, words=["a", "b"])])
+    assert matchers.switches_of(matcher) == (excluded, spaces)
+    assert matchers.PROBE_KEY not in matcher and len(matcher) == 1
+    copy = pickle.loads(pickle.dumps(matcher))
+    assert copy.switches == (excluded, spaces) and len(copy) == 1
+
+
+def phrase_docs(vocab, texts):
+    return [Doc(vocab, words=t.split()) for t in texts]
+
+
+def test_a_lazy_matcher_matches_like_a_full_one_in_the_same_order(monkeypatch):
+    vocab = spacy.blank("fr").vocab
+    eager = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=False)
+    # Two keys on the same phrase (ties are kept in the trie's order), nested and overlapping phrases.
+    eager.add("DIAB", phrase_docs(vocab, ["diabète", "diabète de type 2", "DT2"]))
+    eager.add("T2", phrase_docs(vocab, ["diabète de type 2", "type 2"]))
+    eager.add("IC", phrase_docs(vocab, ["insuffisance cardiaque", "insuffisance cardiaque gauche", "IC"]))
+    eager.add("IR", phrase_docs(vocab, ["insuffisance rénale", "IRC"]))
+    for key in range(300):  # keys never matched below
+        eager.add(f"X{key}", phrase_docs(vocab, [f"mot{key} suivant{key}"]))
+    monkeypatch.setattr(matchers, "LAZY_FROM", 0)
+    lazy = pickle.loads(pickle.dumps(eager))
+    assert lazy.pending.all() and len(lazy) == len(eager)
+    texts = [
+        "antécédent de diabète de type 2 et insuffisance cardiaque gauche",
+        "DT2 , IC , insuffisance rénale chronique",
+        "rien ici",
+        "type 2 diabète de type 2 insuffisance cardiaque",
+    ]
+    for doc in phrase_docs(vocab, texts):
+        assert lazy(doc) == eager(doc)
+        assert [(s.label_, s.start, s.end) for s in lazy(doc, as_spans=True)] == [(s.label_, s.start, s.end) for s in eager(doc, as_spans=True)]
+    assert 0 < (~lazy.pending).sum() < len(lazy.pending)  # only the patterns these texts could use
+    lazy.complete()
+    assert not lazy.pending.any()
+    for doc in phrase_docs(vocab, texts + ["mot7 suivant7"]):
+        assert lazy(doc) == eager(doc)
+
+
+def test_a_lazy_pipeline_annotates_like_the_pipeline_just_built(fresh, monkeypatch):
+    monkeypatch.setattr(matchers, "LAZY_FROM", 0)  # every matcher of the pipeline lazy
+    lazy = pickle.loads(pickle.dumps(fresh))
+    texts = [*POLLUTED, "Pas d'HTA ni de diabète. Suspicion d'EP. Mère : cancer du sein. ATCD d'IDM en 2015."]
+    for text in texts:
+        assert found(lazy, text) == found(fresh, text)
+    full = pickle.loads(pickle.dumps(fresh))
+    matchers.complete(full)
+    assert not any(m.pending.any() for m in matchers._matchers(full))
+    for text in texts:
+        assert found(full, text) == found(fresh, text)
