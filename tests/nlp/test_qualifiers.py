@@ -79,3 +79,37 @@ def test_english_qualifiers_on_marked_up_sentences(marked):
 def test_diagnoses_under_discussion_are_hypotheses(marked):
     text, expected = parse(marked)
     check(annotate(text, full=False), expected)
+
+
+def token_verdicts(nlp, text: str) -> list[tuple]:
+    doc = nlp(text)
+    return [(t.i, t._.negation, t._.hypothesis, t._.family) for t in doc] + [
+        (e.start, e.end, e._.negation, e._.hypothesis, e._.family) for e in doc.ents
+    ]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_direct_token_writes_give_every_token_the_value_edsnlp_writes(lang, monkeypatch):
+    """qualifiers.DirectTokenWrites only changes how the verdicts are stored: with EDS-NLP's own
+    ``process`` (which leaves the token writes to EDS-NLP's ``__call__``), every token and entity
+    ends with the same values."""
+    import types
+
+    from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
+    from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
+    from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
+
+    from clinsearch.nlp.pipeline import load_pipeline
+
+    nlp = load_pipeline(lang, full=False)
+    texts = [parse(s)[0] for s in SENTENCES] if lang == "fr" else [
+        "No evidence of pulmonary embolism, fever or chest pain.",
+        "Rule out DVT. Possible atrial fibrillation.",
+        "Mother with diabetes; father had a stroke. The patient denies chest pain.",
+    ]
+    ours = [token_verdicts(nlp, t) for t in texts]
+    for name, base in (("negation", NegationQualifier), ("hypothesis", HypothesisQualifier), ("family", FamilyContextQualifier)):
+        pipe = nlp.get_pipe(name)
+        monkeypatch.setattr(pipe, "process", types.MethodType(base.process, pipe))
+    assert [token_verdicts(nlp, t) for t in texts] == ours
+    assert any(v[1] is False for doc in ours for v in doc) and any(v[1] is True for doc in ours for v in doc)

@@ -4,13 +4,16 @@ Pipes, in order: ``eds.normalizer``, ``eds.sentences``, ``eds.sections``; entity
 ``eds.cim10`` (CIM-10 diagnoses), ``eds.drugs`` (ATC), the EDS-NLP comorbidity pipes
 (diabetes, CKD, COPD, heart failure, myocardial infarction, stroke), ``eds.tnm``, two
 ``eds.matcher`` fed by the clinsearch lexicon (terms ignoring case and accents, abbreviations
-case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); then the qualifiers ``eds.negation``,
-``eds.hypothesis``, ``eds.family``, ``eds.history`` and ``eds.reported_speech``, whose cue lists
-come from ``clinsearch.nlp.cues`` (EDS-NLP's own lists plus the changes measured there).
+case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); then the qualifiers
+negation, hypothesis and family (EDS-NLP's, subclassed in ``clinsearch.nlp.qualifiers``),
+``eds.history`` and ``eds.reported_speech``, whose cue lists come from ``clinsearch.nlp.cues``
+(EDS-NLP's own lists plus the changes measured there).
 
 Building ``eds.cim10`` takes about 40 s (42,886 terms), so the built pipeline is pickled into the
 cache directory (``$CLINSEARCH_CACHE``, else ``~/.cache/clinsearch``) under a name that changes
-with the EDS-NLP version, the lexicon and the cue lists; later runs load it.
+with the EDS-NLP version, the lexicon, the cue lists and the code that builds it; later runs load
+it in well under a second (``clinsearch.nlp.matchers``: the CIM-10 patterns are added to the
+matcher only when a text could match them).
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation", name="negation", config={**cues.NEGATION_FR, **every})
     nlp.add_pipe("clinsearch.hypothesis", name="hypothesis", config={**cues.HYPOTHESIS_FR, **every})
-    nlp.add_pipe(eds.family(**cues.FAMILY_FR, **every))
+    nlp.add_pipe("clinsearch.family", name="family", config={**cues.FAMILY_FR, **every})
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
     return nlp
@@ -117,7 +120,7 @@ def build_english(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation_en", name="negation", config={**cues_en.NEGATION_EN, "termination": termination, **every})
     nlp.add_pipe("clinsearch.hypothesis_en", name="hypothesis", config={**cues_en.HYPOTHESIS_EN, "termination": termination, **every})
-    nlp.add_pipe(eds.family(**cues_en.FAMILY_EN, use_sections=False, **every))
+    nlp.add_pipe("clinsearch.family", name="family", config={**cues_en.FAMILY_EN, "use_sections": False, **every})
     nlp.add_pipe(eds.history(**cues_en.HISTORY_EN, termination=termination))
     return nlp
 
