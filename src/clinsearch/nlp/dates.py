@@ -4,10 +4,10 @@ EDS-NLP's date patterns (``edsnlp/pipes/misc/dates/patterns``) each begin with a
 look-behind, ``(?<=(depuis|du|jusqu'au ...).{,3})?``, that only captures whether the date is a
 bound; the regular-expression engine tries it at every character of the note, which makes the
 ``eds.dates`` pipe the slowest of the pipeline (benchmarks/nlp_speed.py). The look-behind is
-optional and consumes nothing, so a pattern can match a text only where its *body* (the pattern
-without that prefix) matches: ``PrefilteredRegexMatcher`` first searches the body -- much
-cheaper -- and runs the full pattern, exactly as EDS-NLP does, only on the texts where the body
-is found. Matches, spans and captured groups are the same (checked on the benchmark's notes: 0
+optional and consumes nothing, so a pattern matches a text exactly where its *body* (the pattern
+without that prefix) matches, and to the same end: ``PrefilteredRegexMatcher`` looks for the
+body -- much cheaper -- and runs the full pattern, exactly as EDS-NLP does, only at the places
+where the body was found. Matches, spans and captured groups are the same (checked on the benchmark's notes: 0
 entities differ from the bare EDS-NLP pipeline).
 """
 
@@ -47,9 +47,7 @@ class PrefilteredRegexMatcher(RegexMatcher):
                 if pattern.pattern not in bodies:
                     bodies[pattern.pattern] = body_of(pattern)
                 body = bodies[pattern.pattern]
-                if body is not None and body.search(text) is None:
-                    continue
-                for found in pattern.finditer(text):
+                for found in pattern.finditer(text) if body is None else _at_bodies(pattern, body, text):
                     start_char, end_char = span_from_match(match=found, span_from_group=self.span_from_group)
                     span = create_span(doclike=doclike, start_char=start_char, end_char=end_char, key=key, attr=attr,
                                        alignment_mode=alignment_mode, ignore_excluded=ignore_excluded, ignore_space_tokens=ignore_space_tokens)
@@ -60,6 +58,16 @@ class PrefilteredRegexMatcher(RegexMatcher):
         state = dict(self.__dict__)
         state.pop("_bodies", None)  # compiled again on first use
         return state
+
+
+def _at_bodies(pattern, body, text: str):
+    """``pattern.finditer(text)``, found where ``body`` matches: the full pattern matches exactly
+    at the body's match starts (its optional look-behind consumes nothing and may look before
+    ``pos``), to the same ends, so the non-overlapping runs of both are the same."""
+    for where in body.finditer(text):
+        found = pattern.match(text, where.start())
+        if found is not None:
+            yield found
 
 
 def prefilter(dates_pipe) -> None:

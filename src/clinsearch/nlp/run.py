@@ -23,7 +23,9 @@ from clinsearch.nlp.pipeline import cache_key, load_pipeline
 from clinsearch.nlp.to_note_nlp import CONTEXT, note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
-BATCH = 50  # notes per task: small enough to keep every core busy to the end
+TASK = 10  # notes per task: small, so that no core waits long for the last ones
+WRITE = 200  # notes per transaction: writing costs less in larger batches
+FORK_FROM = 100  # notes: fewer are annotated in this process, without forking
 LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
 
@@ -75,25 +77,29 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
         return summary
     for language in LANGUAGES_WITH_PIPELINE:
         complete(load_pipeline(language))  # once, whole, in the parent: forked workers share them
-    done = 0
-    for batch, results in _annotated(notes, processes or os.cpu_count() or 1):
-        _write(store, batch, results, system, summary)
-        done += len(batch)
-        if on_progress:
-            on_progress(done, len(notes))
+    done, batch, results = 0, [], []
+    for task, annotated in _annotated(notes, processes or os.cpu_count() or 1):
+        batch += task
+        results += annotated
+        if len(batch) >= WRITE or done + len(batch) == len(notes):
+            _write(store, batch, results, system, summary)
+            done += len(batch)
+            batch, results = [], []
+            if on_progress:
+                on_progress(done, len(notes))
     summary.seconds = (dt.datetime.now() - start).total_seconds()
     return summary
 
 
 def _annotated(notes, processes: int) -> Iterator[tuple[list, list]]:
-    batches = [notes[i: i + BATCH] for i in range(0, len(notes), BATCH)]
-    if processes <= 1 or len(notes) < 2 * BATCH:
-        for batch in batches:
-            yield batch, _annotate_batch(batch)
+    tasks = [notes[i: i + TASK] for i in range(0, len(notes), TASK)]
+    if processes <= 1 or len(notes) < FORK_FROM:
+        for task in tasks:
+            yield task, _annotate_batch(task)
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
-        yield from zip(batches, pool.imap(_annotate_batch, batches))
+        yield from zip(tasks, pool.imap(_annotate_batch, tasks))
 
 
 def _annotate_batch(batch) -> list[tuple[str, Analysis | None]]:
