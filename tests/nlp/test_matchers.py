@@ -94,3 +94,20 @@ def test_a_lazy_pipeline_annotates_like_the_pipeline_just_built(fresh, monkeypat
     assert not any(m.pending.any() for m in matchers._matchers(full))
     for text in texts:
         assert found(full, text) == found(fresh, text)
+
+
+def test_a_lazy_matcher_takes_new_patterns_and_removals_and_pickles_them(monkeypatch):
+    vocab = spacy.blank("fr").vocab
+    eager = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=False)
+    eager.add("A", phrase_docs(vocab, ["alpha", "alpha bêta"]))
+    eager.add("B", phrase_docs(vocab, ["bêta"]))
+    monkeypatch.setattr(matchers, "LAZY_FROM", 0)
+    lazy = pickle.loads(pickle.dumps(eager))
+    lazy.add("C", phrase_docs(vocab, ["gamma"]))
+    lazy.remove("B")
+    assert len(lazy) == 2 and "C" in lazy and "B" not in lazy
+    again = pickle.loads(pickle.dumps(lazy))
+    doc = phrase_docs(vocab, ["alpha bêta gamma"])[0]
+    expected = [("A", 0, 1), ("A", 0, 2), ("C", 2, 3)]
+    for matcher in (lazy, again):
+        assert sorted((vocab.strings[m], s, e) for m, s, e in matcher(doc)) == expected

@@ -111,10 +111,10 @@ class LazyPhraseMatcher(EDSPhraseMatcher):
         return EDSPhraseMatcher.__call__(self, doclike, as_spans=as_spans)
 
     def __len__(self) -> int:
-        return len(self.patterns.keys)
+        return len(self.patterns.keys) if self.pending.any() else EDSPhraseMatcher.__len__(self)
 
     def __contains__(self, key) -> bool:
-        return key in self.patterns.keys
+        return key in self.patterns.keys if self.pending.any() else EDSPhraseMatcher.__contains__(self, key)
 
     def add(self, key, docs, *args, on_match=None):
         self.complete()  # a new pattern goes after every earlier one, as in a full matcher
@@ -174,8 +174,8 @@ def _attr(token, attr: int) -> int:
 
 def reduce_matcher(matcher: EDSPhraseMatcher):
     vocab, docs, callbacks, attr = matcher.__reduce__()[1]
-    if isinstance(matcher, LazyPhraseMatcher):
-        patterns, callbacks = matcher.patterns, matcher.callbacks
+    if isinstance(matcher, LazyPhraseMatcher) and matcher.pending.any():
+        patterns, callbacks = matcher.patterns, matcher.callbacks  # nothing added or removed since
     else:
         patterns = Patterns.of(docs)
     callbacks = {k: c for k, c in callbacks.items() if c is not None}
