@@ -93,28 +93,31 @@ class LazyPhraseMatcher(EDSPhraseMatcher):
     def setup(self, attr: int, patterns: Patterns, callbacks: dict, switches: tuple[bool, bool], lazy: bool) -> None:
         self.attr_id, self.patterns, self.callbacks, self.switches = attr, patterns, callbacks, switches
         self.pending = np.ones(len(patterns), dtype=bool)
+        self.filled = False  # a plain flag: the matchers are called some 40 times a note
         if not lazy:
             self.complete()
 
     def complete(self) -> None:
-        if self.pending.any():
+        if not self.filled:
             self.patterns.add_to(self, np.flatnonzero(self.pending))
             self.pending[:] = False
+            self.filled = True
 
     def __call__(self, doclike, *, as_spans=False):
-        if self.pending.any():
+        if not self.filled:
             doc = doclike.doc if isinstance(doclike, Span) else doclike
             values = np.unique(doc.to_array(self.attr_id)) if len(doc) else np.zeros(0, np.uint64)
             wanted = self.pending & self.patterns.present_in(values)
             self.patterns.add_to(self, np.flatnonzero(wanted))
             self.pending &= ~wanted
+            self.filled = not self.pending.any()
         return EDSPhraseMatcher.__call__(self, doclike, as_spans=as_spans)
 
     def __len__(self) -> int:
-        return len(self.patterns.keys) if self.pending.any() else EDSPhraseMatcher.__len__(self)
+        return EDSPhraseMatcher.__len__(self) if self.filled else len(self.patterns.keys)
 
     def __contains__(self, key) -> bool:
-        return key in self.patterns.keys if self.pending.any() else EDSPhraseMatcher.__contains__(self, key)
+        return EDSPhraseMatcher.__contains__(self, key) if self.filled else key in self.patterns.keys
 
     def add(self, key, docs, *args, on_match=None):
         self.complete()  # a new pattern goes after every earlier one, as in a full matcher
@@ -174,7 +177,7 @@ def _attr(token, attr: int) -> int:
 
 def reduce_matcher(matcher: EDSPhraseMatcher):
     vocab, docs, callbacks, attr = matcher.__reduce__()[1]
-    if isinstance(matcher, LazyPhraseMatcher) and matcher.pending.any():
+    if isinstance(matcher, LazyPhraseMatcher) and not matcher.filled:
         patterns, callbacks = matcher.patterns, matcher.callbacks  # nothing added or removed since
     else:
         patterns = Patterns.of(docs)
