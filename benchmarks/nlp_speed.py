@@ -7,7 +7,7 @@ rounds that alternate the two, so that both see the machine at the same speed:
 
 * bare: the same EDS-NLP pipeline (same pipes, same cue lists), built afresh in this process --
   not loaded from clinsearch's cache -- with EDS-NLP's own code where clinsearch only made it
-  faster (the dates pipe's regex matcher, the qualifiers' token writes), applied note by note
+  faster (the regex matchers, the qualifiers' token writes), applied note by note
   in one process, entities extracted, nothing written -- a third of the notes each round;
 * clinsearch: ``run_nlp`` over a new warehouse holding all the notes -- worker processes on every
   core, ``note_nlp`` rows written, ``note_nlp_state`` updated;
@@ -67,7 +67,10 @@ def edsnlp_only(nlp):
     from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
     from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
 
-    nlp.get_pipe("dates").regex_matcher.__class__ = RegexMatcher
+    from clinsearch.nlp.regexes import regex_matchers
+
+    for matcher in regex_matchers(nlp):
+        matcher.__class__ = RegexMatcher
     for name, base in (("negation", NegationQualifier), ("hypothesis", HypothesisQualifier), ("family", FamilyContextQualifier)):
         pipe = nlp.get_pipe(name)
         pipe.process = types.MethodType(base.process, pipe)
@@ -91,8 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     from clinsearch.nlp.annotate import entities
-    from clinsearch.nlp.matchers import complete
-    from clinsearch.nlp.pipeline import build_french, load_pipeline
+    from clinsearch.nlp.pipeline import build_french, ready_pipeline
     from clinsearch.nlp.run import run_nlp
     from clinsearch.warehouse.store import open_store
 
@@ -102,8 +104,8 @@ def main() -> None:
     # clinsearch: the cached pipelines loaded and filled (what the bare one's build is to it),
     # outside the timed runs
     start = time.perf_counter()
-    complete(load_pipeline("fr"))
-    load_pipeline("en")
+    ready_pipeline("fr")
+    ready_pipeline("en")
     load_seconds = time.perf_counter() - start
 
     # Rounds alternate the two, so that both see the same machine (its speed drifts by 20 % or

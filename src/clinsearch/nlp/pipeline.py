@@ -29,9 +29,9 @@ from pathlib import Path
 from clinsearch.nlp import (
     cues,
     cues_en,
-    dates,
     matchers,  # EDS-NLP's phrase matchers pickled whole, and loaded lazily (nlp/matchers.py)
     qualifiers,  # registers clinsearch.negation and the English qualifiers
+    regexes,  # EDS-NLP's regular expressions under an RE2 guard (nlp/regexes.py)
     tokens,  # registers clinsearch.split_final_periods
     trim,  # registers clinsearch.trim_entities
 )
@@ -83,8 +83,6 @@ def build_french(*, full: bool = True, bare: bool = False):
         # Durations ("pendant 7 jours") are not kept by clinsearch; not looking for them saves
         # 40 % of the dates pipe, the slowest of all (benchmarks/nlp_speed.py).
         nlp.add_pipe(eds.dates(duration=[]))
-        if not bare:
-            dates.prefilter(nlp.get_pipe("dates"))  # same dates, found in half the time (nlp/dates.py)
         nlp.add_pipe("eds.quantities")
     if not bare:
         nlp.add_pipe("clinsearch.trim_entities", name="trim_entities")
@@ -101,6 +99,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     nlp.add_pipe("clinsearch.family", name="family", config={**cues.FAMILY_FR, **every})
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
+    regexes.guard_all(nlp)  # the same matches, found in a fraction of the time (nlp/regexes.py)
     return nlp
 
 
@@ -122,6 +121,7 @@ def build_english(*, full: bool = True, bare: bool = False):
     nlp.add_pipe("clinsearch.hypothesis_en", name="hypothesis", config={**cues_en.HYPOTHESIS_EN, "termination": termination, **every})
     nlp.add_pipe("clinsearch.family", name="family", config={**cues_en.FAMILY_EN, "use_sections": False, **every})
     nlp.add_pipe(eds.history(**cues_en.HISTORY_EN, termination=termination))
+    regexes.guard_all(nlp)
     return nlp
 
 
@@ -132,7 +132,7 @@ def cache_key(lang: str, full: bool, bare: bool) -> str:
     import edsnlp
 
     # The code that builds the pipeline is part of the key too: any change to it rebuilds.
-    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], dates, matchers, qualifiers, tokens, trim))
+    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, qualifiers, regexes, tokens, trim))
     parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -141,6 +141,16 @@ def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
     """The pipeline for ``lang``, from the disk cache when it is there, else built and cached;
     loaded once per process (whatever the way the arguments are written)."""
     return _load(lang, bool(full), bool(bare))
+
+
+def ready_pipeline(lang: str = "fr"):
+    """The full pipeline for ``lang``, made ready for many notes at once: its lazy phrase matchers
+    filled and its regex guards compiled -- in the parent, before forking, so that the workers
+    share them instead of each doing it again."""
+    nlp = load_pipeline(lang)
+    matchers.complete(nlp)
+    regexes.compile_all(nlp)
+    return nlp
 
 
 @lru_cache(maxsize=8)

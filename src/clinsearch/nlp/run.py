@@ -18,8 +18,7 @@ from typing import Callable, Iterator
 from clinsearch import __version__
 from clinsearch.nlp.annotate import Analysis, analyse
 from clinsearch.nlp.language import detect
-from clinsearch.nlp.matchers import complete
-from clinsearch.nlp.pipeline import cache_key, load_pipeline
+from clinsearch.nlp.pipeline import cache_key, ready_pipeline
 from clinsearch.nlp.to_note_nlp import CONTEXT, note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
@@ -76,7 +75,7 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
     if not notes:
         return summary
     for language in LANGUAGES_WITH_PIPELINE:
-        complete(load_pipeline(language))  # once, whole, in the parent: forked workers share them
+        ready_pipeline(language)  # once, in the parent: forked workers share it
     done, batch, results = 0, [], []
     for task, annotated in _annotated(notes, processes or os.cpu_count() or 1):
         batch += task

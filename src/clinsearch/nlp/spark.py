@@ -52,14 +52,13 @@ def _annotate_batches(batches: Iterator) -> Iterator:
 
     from clinsearch.nlp.annotate import analyse
     from clinsearch.nlp.language import detect
-    from clinsearch.nlp.matchers import complete
-    from clinsearch.nlp.pipeline import load_pipeline
+    from clinsearch.nlp.pipeline import ready_pipeline
     from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, nlp_system
     from clinsearch.nlp.to_note_nlp import note_nlp_rows
 
     system = nlp_system()
     for language in LANGUAGES_WITH_PIPELINE:
-        complete(load_pipeline(language))  # an executor annotates many notes: fill the matchers at once
+        ready_pipeline(language)  # an executor annotates many notes: fill the matchers at once
     for frame in batches:
         when = dt.datetime.now().replace(microsecond=0)
         rows = []

@@ -1,0 +1,337 @@
+"""EDS-NLP's regular expressions, found faster, with the same matches.
+
+EDS-NLP's pipes look for their regular expressions (``edsnlp.matchers.regex.RegexMatcher``) with
+the ``regex`` module, a backtracking engine that tries each pattern at every character of the
+note -- the dates pipe alone tries 22 patterns of up to 1,700 characters on every note, and most of
+them never match. ``GuardedRegexMatcher`` is EDS-NLP's matcher with two shortcuts, each of which
+leaves the matches, their spans and their captured groups exactly as they were:
+
+* **a guard**: each pattern is *relaxed* into an RE2 pattern (``relaxed``) that matches wherever
+  it matches, and more: look-arounds and word boundaries are dropped, groups lose their names,
+  character classes are spelt out code point by code point as the pattern's own engine reads
+  them. RE2 (Google's automaton-based engine, ``google-re2``) tells in microseconds whether the
+  relaxed pattern occurs in the text; when it does not, the pattern cannot match and is skipped.
+  A pattern that begins with a literal character has no guard (the backtracking engine jumps
+  from one occurrence of it to the next as fast), nor has one that cannot be relaxed safely
+  (back-references, case-insensitive or unusual flags, syntax that Python's parser might read
+  otherwise than ``regex``): those run as before.
+* **a body**: EDS-NLP's date patterns begin with an optional look-behind,
+  ``(?<=(depuis|du|jusqu'au ...).{,3})?``, that only records whether the date is a bound. It is
+  optional and consumes nothing, so the pattern matches exactly where its *body* (the rest)
+  matches, and to the same end: the body is searched -- much cheaper -- and the full pattern is
+  run, as EDS-NLP runs it, only where the body was found.
+
+``guard_all(nlp)`` puts every regex matcher of a pipeline under guard. The tests compare the
+guarded pipeline's output with EDS-NLP's own matcher on real notes; benchmarks/nlp_speed.py does
+so on every run.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+from re import _constants as sre
+from re import _parser as sre_parse
+
+import regex
+from edsnlp.matchers.regex import RegexMatcher, create_span, span_from_match
+from edsnlp.utils.doc_to_text import get_text
+
+PREFIX = "(?<="
+PREFIX_END = r".{,3})?"  # how EDS-NLP closes the optional look-behind of its date patterns
+GUARD_FROM = 200  # characters: on shorter texts the backtracking engine is as quick as the guard
+MAX_REPEAT = 1000  # RE2's largest counted repetition
+
+# The flags a pattern may carry and still be relaxed: anything else (case folding, ASCII or
+# locale classes, regex's version 1 or fuzzy matching) and the pattern runs unguarded.
+RE_FLAGS = re.UNICODE | re.DOTALL | re.MULTILINE | re.VERBOSE
+REGEX_FLAGS = regex.UNICODE | regex.VERSION0 | regex.DOTALL | regex.MULTILINE | regex.VERBOSE
+CATEGORIES = {
+    sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s", sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+class Unrelaxable(Exception):
+    """A construct the relaxation does not translate: the pattern goes unguarded."""
+
+
+def relaxed(pattern) -> str | None:
+    """An RE2 pattern that matches wherever the compiled ``pattern`` (``re`` or ``regex``) has a
+    match, or None when there is no such pattern we can trust."""
+    source = pattern.pattern
+    if not isinstance(source, str) or "[:" in source:  # POSIX classes: regex and re differ
+        return None
+    if isinstance(pattern, re.Pattern):
+        engine, allowed = "re", RE_FLAGS
+        parse_flags = pattern.flags & (re.DOTALL | re.MULTILINE | re.VERBOSE)
+    elif isinstance(pattern, regex.Pattern):
+        engine, allowed = "regex", REGEX_FLAGS
+        parse_flags = (re.DOTALL if pattern.flags & regex.DOTALL else 0) | (re.MULTILINE if pattern.flags & regex.MULTILINE else 0) | (re.VERBOSE if pattern.flags & regex.VERBOSE else 0)
+    else:
+        return None
+    if pattern.flags & ~allowed:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a "possible nested set" warning: regex may read it otherwise
+            tree = sre_parse.parse(source, parse_flags, _AnyNames())
+        if _leading_literal(tree):
+            return None  # the backtracking engine itself jumps from one occurrence of it to the next
+        return _emit(tree, engine, pattern.flags, bool(parse_flags & re.DOTALL))
+    except (Unrelaxable, re.error, Warning, RecursionError, OverflowError):
+        return None
+
+
+class _AnyNames(sre_parse.State):
+    """Parser state that accepts a group name used twice, as ``regex`` does (EDS-NLP's relative
+    dates name two groups ``number_12``): the relaxed pattern keeps no names."""
+
+    def __init__(self):
+        super().__init__()
+        self.groupdict = _NoLookup()
+
+
+class _NoLookup(dict):
+    def get(self, key, default=None):
+        return None  # a back-reference by name then fails to parse: no guard
+
+
+def _leading_literal(tree) -> bool:
+    """Whether every match begins with one given character (zero-width conditions aside)."""
+    for op, _ in tree:
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue
+        return op is sre.LITERAL
+    return False
+
+
+def _emit(tree, engine: str, flags: int, dotall: bool) -> str:
+    parts = []
+    for op, av in tree:
+        if op is sre.LITERAL:
+            parts.append(_char(av))
+        elif op is sre.NOT_LITERAL:
+            parts.append(_class({av}, negate=True))
+        elif op is sre.ANY:
+            parts.append(r"(?s:.)" if dotall else r"[^\n]")
+        elif op is sre.IN:
+            parts.append(_in(av, engine, flags))
+        elif op is sre.BRANCH:
+            parts.append("(?:" + "|".join(_emit(branch, engine, flags, dotall) for branch in av[1]) + ")")
+        elif op is sre.SUBPATTERN:
+            _, add, remove, sub = av
+            if add or remove:
+                raise Unrelaxable("inline flags")
+            parts.append("(?:" + _emit(sub, engine, flags, dotall) + ")")
+        elif op is sre.ATOMIC_GROUP:
+            parts.append("(?:" + _emit(av, engine, flags, dotall) + ")")
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, high, sub = av
+            if low > MAX_REPEAT or (high is not sre.MAXREPEAT and high > MAX_REPEAT):
+                raise Unrelaxable("repetition too large for RE2")
+            if high is sre.MAXREPEAT:
+                quantifier = "*" if low == 0 else "+" if low == 1 else f"{{{low},}}"
+            else:
+                quantifier = f"{{{low},{high}}}"
+            parts.append("(?:" + _emit(sub, engine, flags, dotall) + ")" + quantifier)
+        elif op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue  # zero-width conditions: dropping them only widens what matches
+        else:
+            raise Unrelaxable(str(op))  # back-references, conditionals
+    return "".join(parts)
+
+
+def _in(items, engine: str, flags: int) -> str:
+    points, negate = set(), False
+    for op, av in items:
+        if op is sre.NEGATE:
+            negate = True
+        elif op is sre.LITERAL:
+            points.add(av)
+        elif op is sre.RANGE:
+            points.update(range(av[0], av[1] + 1))
+        elif op is sre.CATEGORY:
+            points |= category(CATEGORIES[av], engine, flags)
+        else:
+            raise Unrelaxable(str(op))
+    return _class(points, negate)
+
+
+@lru_cache(maxsize=None)
+def category(escape: str, engine: str, flags: int) -> frozenset[int]:
+    """The code points ``escape`` (``\\d``, ``\\s``, ...) matches, asked of the pattern's own
+    engine with its own flags: ``re`` and ``regex`` do not agree on ``\\w``, RE2 on none."""
+    every = "".join(map(chr, (*range(0xD800), *range(0xE000, 0x110000))))
+    compiled = re.compile(escape, flags) if engine == "re" else regex.compile(escape, flags)
+    return frozenset(map(ord, compiled.findall(every)))
+
+
+def _char(point: int) -> str:
+    return f"\\x{{{point:x}}}"
+
+
+def _class(points, negate: bool = False) -> str:
+    if not points:
+        raise Unrelaxable("empty class")
+    spans, start, last = [], None, None
+    for point in sorted(points):
+        if start is not None and point == last + 1:
+            last = point
+            continue
+        if start is not None:
+            spans.append(_char(start) if start == last else f"{_char(start)}-{_char(last)}")
+        start = last = point
+    spans.append(_char(start) if start == last else f"{_char(start)}-{_char(last)}")
+    return ("[^" if negate else "[") + "".join(spans) + "]"
+
+
+def body_of(pattern):
+    """The pattern without its leading optional look-behind, compiled like it (None when it does
+    not begin with exactly one optional look-behind closed the way EDS-NLP closes it)."""
+    text = pattern.pattern
+    if not isinstance(text, str) or not text.startswith(PREFIX) or PREFIX_END not in text:
+        return None
+    end = text.index(PREFIX_END) + len(PREFIX_END)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            prefix = sre_parse.parse(text[:end], 0, _AnyNames())
+    except (re.error, Warning, RecursionError):
+        return None
+    if len(prefix) != 1 or prefix[0][0] is not sre.MAX_REPEAT or prefix[0][1][:2] != (0, 1):
+        return None
+    inner = prefix[0][1][2]
+    if len(inner) != 1 or inner[0][0] is not sre.ASSERT or inner[0][1][0] != -1:
+        return None
+    module = re if isinstance(pattern, re.Pattern) else regex
+    try:
+        return module.compile(text[end:], pattern.flags)
+    except (re.error, regex.error):
+        return None
+
+
+class GuardedRegexMatcher(RegexMatcher):
+    """EDS-NLP's ``RegexMatcher`` that skips, text by text, the patterns that cannot match there,
+    and searches the others by their body when they have one (see the module's docstring)."""
+
+    def match(self, doclike):
+        for (key, _, attr, ignore_excluded, ignore_space_tokens, alignment_mode), shortcuts, guarded in self._plan():
+            text = get_text(doclike, attr, ignore_excluded, ignore_space_tokens)
+            encoded = _utf8(text) if guarded and len(text) >= GUARD_FROM else None  # once for all the guards
+            for pattern, guard, body in shortcuts:
+                if guard is not None and encoded is not None and guard.search(encoded) is None:
+                    continue  # the relaxed pattern is absent: the pattern cannot match
+                for found in pattern.finditer(text) if body is None else _at_bodies(pattern, body, text):
+                    start_char, end_char = span_from_match(match=found, span_from_group=self.span_from_group)
+                    span = create_span(doclike=doclike, start_char=start_char, end_char=end_char, key=key, attr=attr,
+                                       alignment_mode=alignment_mode, ignore_excluded=ignore_excluded, ignore_space_tokens=ignore_space_tokens)
+                    if span is not None:
+                        yield span, found
+
+    def _plan(self) -> list:
+        """For each entry of ``self.regex``: (the entry, [(pattern, RE2 guard or None, body or
+        None)], whether any pattern has a guard) -- compiled once per process, again when
+        patterns are added or removed."""
+        plan = self.__dict__.get("_compiled")
+        if plan is None or plan[0] is not self.regex or plan[1] != len(self.regex):
+            self.prepare()
+            entries = []
+            for entry in self.regex:
+                shortcuts = [(pattern, _re2(self._relaxed[(pattern.pattern, pattern.flags)]), body_of(pattern)) for pattern in entry[1]]
+                entries.append((entry, shortcuts, any(guard is not None for _, guard, _ in shortcuts)))
+            plan = self.__dict__["_compiled"] = (self.regex, len(self.regex), entries)
+        return plan[2]
+
+    def prepare(self) -> None:
+        """Relax every pattern now (when the pipeline is built, so that the pipeline cache holds
+        the relaxed patterns and a new process only compiles them)."""
+        relaxation = self.__dict__.setdefault("_relaxed", {})
+        for _, patterns, *_ in self.regex:
+            for pattern in patterns:
+                key = (pattern.pattern, pattern.flags)
+                if key not in relaxation:
+                    relaxation[key] = relaxed(pattern)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)  # compiled again on first use; the relaxed patterns stay
+        return state
+
+
+def _utf8(text: str) -> bytes | None:
+    """The text as RE2 reads it; None when it holds lone surrogates (then nothing is guarded)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _re2(pattern: str | None):
+    if pattern is None:
+        return None
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20  # large alternations of spelt-out classes need room
+    options.log_errors = False  # a pattern RE2 refuses (nested repetitions too large) just goes unguarded
+    try:
+        return re2.compile(pattern, options)
+    except re2.error:
+        return None
+
+
+def _at_bodies(pattern, body, text: str):
+    """``pattern.finditer(text)``, found where ``body`` matches: the full pattern matches exactly
+    at the body's match starts (its optional look-behind consumes nothing and may look before
+    ``pos``), to the same ends, so the non-overlapping runs of both are the same."""
+    for where in body.finditer(text):
+        found = pattern.match(text, where.start())
+        if found is not None:
+            yield found
+
+
+def regex_matchers(nlp) -> list[RegexMatcher]:
+    """Every EDS-NLP regex matcher of the pipeline, however deep in a pipe (the contextual
+    matchers of the comorbidity pipes hold one per pattern, exclusion and assignment)."""
+    found, seen = [], set()
+
+    def walk(obj, depth: int) -> None:
+        if id(obj) in seen or depth > 6:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, RegexMatcher):
+            found.append(obj)
+            return
+        if isinstance(obj, dict):
+            children = obj.values()
+        elif isinstance(obj, (list, tuple)):
+            children = obj
+        elif type(obj).__module__.startswith(("edsnlp.", "clinsearch.")) and hasattr(obj, "__dict__"):
+            children = vars(obj).values()
+        else:
+            return
+        for child in children:
+            walk(child, depth + 1)
+
+    for _, pipe in nlp.pipeline:
+        walk(pipe, 0)
+    return found
+
+
+def guard_all(nlp) -> int:
+    """Put every regex matcher of ``nlp`` under guard, in place; the number of matchers."""
+    matchers = regex_matchers(nlp)
+    for matcher in matchers:
+        matcher.__class__ = GuardedRegexMatcher
+        matcher.prepare()
+    return len(matchers)
+
+
+def compile_all(nlp) -> None:
+    """Compile now what each guarded matcher of ``nlp`` would compile on first use."""
+    for matcher in regex_matchers(nlp):
+        if isinstance(matcher, GuardedRegexMatcher):
+            matcher._plan()

@@ -1,0 +1,164 @@
+"""EDS-NLP's regular expressions under guard (nlp/regexes.py): the relaxed RE2 pattern matches
+wherever the pattern does, and the guarded matchers find exactly what EDS-NLP's own matcher finds
+-- the same spans, parsed values and bounds -- on sentences made for it and on demo notes."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import re2
+import regex
+from edsnlp.matchers.regex import RegexMatcher
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clinsearch.nlp.annotate import entities
+from clinsearch.nlp.pipeline import load_pipeline
+from clinsearch.nlp.regexes import GuardedRegexMatcher, _utf8, body_of, regex_matchers, relaxed
+
+SENTENCES = [
+    "Hospitalisé du 12 mars 2020 au 15/03/2020, suivi depuis le 3 janvier.",
+    "Traitement à partir du 1er février 2021 et jusqu'au 28/02/2021.",
+    "Antécédent d'AVC il y a deux ans, revu le mois dernier, puis le 5 mai.",
+    "Date : 19/11/2017. Né le 13/07/1991. Rendez-vous en juin 2024 à 14h30.",
+    "Depuis 2015, diabète. Jusqu'en 2019 sous metformine. Du 2 au 4 avril.",
+    "Pas de date ici, seulement 12 34 56 78 90 et 1/2 comprimé.",
+    "Le vingt-trois avril 2019, puis le 1er\u00a0mai\u00a02019 (espaces insécables) et le 03.05.2019.",
+    "Créatinine 110 µmol/l, DFG 45 ml/min, TA 130/80 mmHg, HbA1c 7,2 %, poids 80,5 kg.",
+    "",
+]
+
+
+def dates_of(nlp, text: str, matcher_class) -> list[tuple]:
+    """The dates found in ``text`` with every regex matcher of ``nlp`` of ``matcher_class``."""
+    found = regex_matchers(nlp)
+    for matcher in found:
+        matcher.__class__ = matcher_class
+    try:
+        doc = nlp(text)
+    finally:
+        for matcher in found:
+            matcher.__class__ = GuardedRegexMatcher
+    return [(d.start_char, d.end_char, d.text, str(d._.date), d.label_) for d in doc.spans.get("dates", [])]
+
+
+def entities_of(nlp, text: str, matcher_class) -> list[dict]:
+    found = regex_matchers(nlp)
+    for matcher in found:
+        matcher.__class__ = matcher_class
+    try:
+        return [e.as_dict() for e in entities(nlp(text))]
+    finally:
+        for matcher in found:
+            matcher.__class__ = GuardedRegexMatcher
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline("fr")
+
+
+@pytest.fixture(scope="module")
+def date_patterns(nlp):
+    return [p for _, ps, *_ in nlp.get_pipe("dates").regex_matcher.regex for p in ps]
+
+
+def test_every_regex_matcher_of_the_pipeline_is_guarded(nlp):
+    found = regex_matchers(nlp)
+    assert len(found) > 50  # the comorbidity pipes hold one per pattern, exclusion and assignment
+    assert all(type(m) is GuardedRegexMatcher for m in found)
+    guarded = [p for p in nlp.get_pipe("dates").regex_matcher._relaxed.values() if p is not None]
+    assert len(guarded) >= 15  # EDS-NLP's absolute and relative date patterns
+
+
+def test_the_date_patterns_have_a_body(date_patterns):
+    with_body = [p for p in date_patterns if body_of(p) is not None]
+    assert len(with_body) >= 15
+    assert all(not body_of(p).pattern.startswith("(?<=") for p in with_body)
+
+
+def test_body_of_wants_exactly_one_optional_look_behind():
+    assert body_of(regex.compile(r"(?<=(du|depuis).{,3})?\d+")).pattern == r"\d+"
+    assert body_of(regex.compile(r"(?<=a)(b.{,3})?c")) is None  # the group closed is not the look-behind
+    assert body_of(regex.compile(r"(?<!(du|depuis).{,3})?\d+")) is None  # negative: not optional in effect
+
+
+@pytest.mark.parametrize("text", SENTENCES)
+def test_same_dates_as_edsnlp(nlp, text):
+    assert dates_of(nlp, text, GuardedRegexMatcher) == dates_of(nlp, text, RegexMatcher)
+
+
+def test_same_entities_as_edsnlp_on_demo_notes(nlp, tmp_path):
+    from clinsearch.demo.generator import generate
+
+    generate(tmp_path, patients=30, notes=100, seed=5)
+    texts = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "sources" / "documents").rglob("*.txt"))]
+    random.Random(1).shuffle(texts)
+    dates = 0
+    for text in texts[:60]:
+        ours = entities_of(nlp, text, GuardedRegexMatcher)
+        assert ours == entities_of(nlp, text, RegexMatcher)
+        dates += sum(e["label"] == "date" for e in ours)
+    assert dates > 50
+
+
+def test_a_guard_skips_a_pattern_absent_from_the_text(date_patterns):
+    day_month_year = next(p for p in date_patterns if "month_12" in p.pattern and "year" in p.pattern and r"[^\S]+" in p.pattern)
+    guard = re2.compile(relaxed(day_month_year))
+    prose = "le patient est revu en consultation, il va bien, pas de plainte particulière. " * 10
+    assert guard.search(prose) is None and day_month_year.search(prose) is None
+    dated = prose + "revu le 12 mars 2021."
+    assert guard.search(dated) is not None and day_month_year.search(dated) is not None
+
+
+@pytest.mark.parametrize(
+    "pattern, matching",
+    [
+        (regex.compile(r"(?<!\d)\d{2}(?!\d)"), ["12", "a 12 b", "٣٤"]),  # Arabic-Indic digits are \d for regex
+        (regex.compile(r"\b(?:mars|avril)\s+\d{4}\b"), ["mars\u00a02020", "avril\u20032020"]),  # \s: no-break and em spaces
+        (re.compile(r"(?s)[ab].b"), ["a\nb"]),
+        (re.compile(r"[xz][^\S\n]+y"), ["x \t y"]),
+        (regex.compile(r"(?P<n>un|deux)\s+(?P<n>jours?)"), ["deux jours"]),  # a name used twice, as EDS-NLP does
+    ],
+)
+def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching):
+    guard = re2.compile(relaxed(pattern))
+    for text in matching:
+        assert pattern.search(text) is not None
+        assert guard.search(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        re.compile(r"(\d)-\1"),  # back-reference
+        re.compile(r"[0-9]+ ans", re.IGNORECASE),  # case folding is not translated
+        re.compile(r"[0-9]+(?i:ans)"),  # nor local flags
+        regex.compile(r"[[:digit:]]+"),  # POSIX class: re and regex read it differently
+        regex.compile(r"\p{Lu}\d"),  # a syntax re does not know
+        re.compile(r"a{2000}"),  # beyond RE2's repetitions
+        re.compile(r"ne\b.*pas"),  # a leading literal: the backtracking engine is as quick
+    ],
+)
+def test_patterns_that_go_unguarded(pattern):
+    assert relaxed(pattern) is None
+
+
+@pytest.fixture(scope="module")
+def date_guards(date_patterns):
+    return [(p, re2.compile(relaxed(p))) for p in date_patterns if relaxed(p) is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 /-.:hjanvierfévmarsdecmbrlu\u00a0\nàpartiy", max_size=60))
+def test_relaxed_date_patterns_are_never_stricter(date_guards, text):
+    for pattern, guard in date_guards:
+        if pattern.search(text) is not None:
+            assert guard.search(text) is not None, (pattern.pattern[:60], text)
+
+
+def test_text_re2_cannot_read_goes_unguarded():
+    assert _utf8("caf\udcc3") is None
+    assert _utf8("café") == "café".encode()
