@@ -8,8 +8,8 @@ import pickle
 
 import pytest
 import spacy
-from spacy.tokens import Doc
 from edsnlp.matchers.phrase import EDSPhraseMatcher
+from spacy.tokens import Doc
 
 from clinsearch.nlp import matchers
 from clinsearch.nlp.annotate import entities

@@ -83,8 +83,12 @@ def test_diagnoses_under_discussion_are_hypotheses(marked):
 
 def token_verdicts(nlp, text: str) -> list[tuple]:
     doc = nlp(text)
+    def cues(spans):
+        return [(c.start, c.end, c.label_) for c in spans or []]
+
     return [(t.i, t._.negation, t._.hypothesis, t._.family) for t in doc] + [
-        (e.start, e.end, e._.negation, e._.hypothesis, e._.family) for e in doc.ents
+        (e.start, e.end, e._.negation, e._.hypothesis, e._.family, cues(e._.negation_cues), cues(e._.hypothesis_cues), cues(e._.family_cues))
+        for e in doc.ents
     ]
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from functools import lru_cache
+from functools import cache
 from re import _constants as sre
 from re import _parser as sre_parse
 
@@ -160,7 +160,7 @@ def _in(items, engine: str, flags: int) -> str:
     return _class(points, negate)
 
 
-@lru_cache(maxsize=None)
+@cache
 def category(escape: str, engine: str, flags: int) -> frozenset[int]:
     """The code points ``escape`` (``\\d``, ``\\s``, ...) matches, asked of the pattern's own
     engine with its own flags: ``re`` and ``regex`` do not agree on ``\\w``, RE2 on none."""
