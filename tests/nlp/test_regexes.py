@@ -121,6 +121,7 @@ def test_a_guard_skips_a_pattern_absent_from_the_text(date_patterns):
         (re.compile(r"(?s)[ab].b"), ["a\nb"]),
         (re.compile(r"[xz][^\S\n]+y"), ["x \t y"]),
         (regex.compile(r"(?P<n>un|deux)\s+(?P<n>jours?)"), ["deux jours"]),  # a name used twice, as EDS-NLP does
+        (re.compile(r"\bbpco\b"), ["une bpco stade 2"]),  # a literal after \b: guarded (regex is slow there)
     ],
 )
 def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching):

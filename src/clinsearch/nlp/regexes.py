@@ -100,9 +100,10 @@ class _NoLookup(dict):
 
 
 def _leading_literal(tree) -> bool:
-    """Whether every match begins with one given character (zero-width conditions aside)."""
+    """Whether every match begins with one given character, look-arounds aside (``regex`` then
+    jumps from one occurrence of it to the next; not after a ``\\b``, measured 5 times slower)."""
     for op, _ in tree:
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        if op in (sre.ASSERT, sre.ASSERT_NOT):
             continue
         return op is sre.LITERAL
     return False
