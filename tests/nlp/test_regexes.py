@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from clinsearch.nlp.annotate import entities
 from clinsearch.nlp.pipeline import load_pipeline
-from clinsearch.nlp.regexes import GuardedRegexMatcher, _utf8, body_of, regex_matchers, relaxed
+from clinsearch.nlp.regexes import GuardedRegexMatcher, _finder, _utf8, _where_found, body_of, first_characters, regex_matchers, relaxed
 
 SENTENCES = [
     "Hospitalisé du 12 mars 2020 au 15/03/2020, suivi depuis le 3 janvier.",
@@ -158,6 +158,37 @@ def test_relaxed_date_patterns_are_never_stricter(date_guards, text):
     for pattern, guard in date_guards:
         if pattern.search(text) is not None:
             assert guard.search(text) is not None, (pattern.pattern[:60], text)
+
+
+@pytest.mark.parametrize(
+    "pattern, first",
+    [
+        (regex.compile(r"(?<!\d)(?P<day>\d{1,2})/\d\d"), r"(?=[\d])"),  # as the pattern's own engine reads \d
+        (re.compile(r"(?x) (?<![0-9]) [1-9] [0-9]*"), r"(?=[\U00000031-\U00000039])"),
+        (re.compile(r"(?s)(a|bc)?d"), r"(?=[\U00000061\U00000062\U00000064])"),  # an optional group: what follows too
+        (re.compile(r"x?"), None),  # may match the empty string
+        (re.compile(r"[^\n]+"), None),  # negated: too broad to narrow
+        (re.compile(r"\w+"), None),
+        (re.compile(r"abc", re.IGNORECASE), None),
+    ],
+)
+def test_first_characters(pattern, first):
+    assert first_characters(pattern) == first
+
+
+@pytest.fixture(scope="module")
+def date_finders(date_patterns):
+    finders = [(p, _finder(p, first_characters(body_of(p) or p))) for p in date_patterns]
+    assert sum(f is not None for _, f in finders) >= 15
+    return [(p, f) for p, f in finders if f is not None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789 /-.:hjanvierfévmarsdecmbrlu\u00a0\nàpartiydpuis", max_size=80))
+def test_finders_find_what_the_patterns_find(date_finders, text):
+    for pattern, finder in date_finders:
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in _where_found(pattern, finder, text)] == expected
 
 
 def test_text_re2_cannot_read_goes_unguarded():

@@ -3,7 +3,7 @@
 EDS-NLP's pipes look for their regular expressions (``edsnlp.matchers.regex.RegexMatcher``) with
 the ``regex`` module, a backtracking engine that tries each pattern at every character of the
 note -- the dates pipe alone tries 22 patterns of up to 1,700 characters on every note, and most of
-them never match. ``GuardedRegexMatcher`` is EDS-NLP's matcher with two shortcuts, each of which
+them never match. ``GuardedRegexMatcher`` is EDS-NLP's matcher with shortcuts, each of which
 leaves the matches, their spans and their captured groups exactly as they were:
 
 * **a guard**: each pattern is *relaxed* into an RE2 pattern (``relaxed``) that matches wherever
@@ -20,6 +20,11 @@ leaves the matches, their spans and their captured groups exactly as they were:
   optional and consumes nothing, so the pattern matches exactly where its *body* (the rest)
   matches, and to the same end: the body is searched -- much cheaper -- and the full pattern is
   run, as EDS-NLP runs it, only where the body was found.
+* **first characters**: the characters every match begins with are worked out from the pattern
+  (``first_characters``), and the search runs behind a look-ahead on them, ``(?=[...])``: the
+  same matches, but ``regex`` dismisses most places of a note at once instead of trying there the
+  look-behinds that many of EDS-NLP's patterns begin with; the full pattern is then run, as
+  EDS-NLP runs it, where that search found a match.
 
 ``guard_all(nlp)`` puts every regex matcher of a pipeline under guard. The tests compare the
 guarded pipeline's output with EDS-NLP's own matcher on real notes; benchmarks/nlp_speed.py does
@@ -42,6 +47,7 @@ PREFIX = "(?<="
 PREFIX_END = r".{,3})?"  # how EDS-NLP closes the optional look-behind of its date patterns
 GUARD_FROM = 200  # characters: on shorter texts the backtracking engine is as quick as the guard
 MAX_REPEAT = 1000  # RE2's largest counted repetition
+FIRST_MAX = 200  # items of the first characters' class: a look-ahead on more would hardly narrow
 
 # The flags a pattern may carry and still be relaxed: anything else (case folding, ASCII or
 # locale classes, regex's version 1 or fuzzy matching) and the pattern runs unguarded.
@@ -61,6 +67,37 @@ class Unrelaxable(Exception):
 def relaxed(pattern) -> str | None:
     """An RE2 pattern that matches wherever the compiled ``pattern`` (``re`` or ``regex``) has a
     match, or None when there is no such pattern we can trust."""
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    tree, engine, dotall = parsed
+    if _leading_literal(tree):
+        return None  # the backtracking engine itself jumps from one occurrence of it to the next
+    try:
+        return _emit(tree, engine, pattern.flags, dotall)
+    except (Unrelaxable, RecursionError, OverflowError):
+        return None
+
+
+def first_characters(pattern) -> str | None:
+    """``(?=[...])``: the characters every match of ``pattern`` begins with, in the pattern's own
+    syntax; None when a match may be empty, or may begin with too many characters to help.
+    Put in front of the pattern, the look-ahead changes no match, but lets ``regex`` dismiss
+    most places of a note at once instead of trying the pattern's first look-behind there."""
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    try:
+        items, nullable = _first(parsed[0])
+    except (Unrelaxable, RecursionError):
+        return None
+    if nullable or not items or len(items) > FIRST_MAX:
+        return None
+    return "(?=[" + "".join(sorted(items)) + "])"
+
+
+def _parse(pattern):
+    """(sre parse tree, engine name, dot matches newline) of a pattern we may reason about."""
     source = pattern.pattern
     if not isinstance(source, str) or "[:" in source:  # POSIX classes: regex and re differ
         return None
@@ -77,12 +114,65 @@ def relaxed(pattern) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a "possible nested set" warning: regex may read it otherwise
-            tree = sre_parse.parse(source, parse_flags, _AnyNames())
-        if _leading_literal(tree):
-            return None  # the backtracking engine itself jumps from one occurrence of it to the next
-        return _emit(tree, engine, pattern.flags, bool(parse_flags & re.DOTALL))
-    except (Unrelaxable, re.error, Warning, RecursionError, OverflowError):
+            return sre_parse.parse(source, parse_flags, _AnyNames()), engine, bool(parse_flags & re.DOTALL)
+    except (re.error, Warning, RecursionError, OverflowError):
         return None
+
+
+def _first(tree) -> tuple[set[str], bool]:
+    """(the items of a character class -- ``a``, ``0-9``, ``\\d`` -- holding every character a
+    match of ``tree`` may begin with, whether a match may be empty)."""
+    first: set[str] = set()
+    for op, av in tree:
+        if op is sre.LITERAL:
+            return first | {_escape(av)}, False
+        if op is sre.IN:
+            return first | _class_items(av), False
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            continue  # consumes nothing: the first character comes after
+        if op is sre.BRANCH:
+            nullable = False
+            for branch in av[1]:
+                items, empty = _first(branch)
+                first |= items
+                nullable = nullable or empty
+        elif op is sre.SUBPATTERN:
+            if av[1] or av[2]:
+                raise Unrelaxable("inline flags")
+            items, nullable = _first(av[3])
+            first |= items
+        elif op is sre.ATOMIC_GROUP:
+            items, nullable = _first(av)
+            first |= items
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, high, sub = av
+            items, nullable = _first(sub) if high != 0 else (set(), True)
+            first |= items
+            nullable = nullable or low == 0
+        else:
+            raise Unrelaxable(str(op))  # any character, back-references, conditionals
+        if not nullable:
+            return first, False
+    return first, True
+
+
+def _class_items(items) -> set[str]:
+    """A character class's items, written back for a larger class; only classes that narrow."""
+    written = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            written.add(_escape(av))
+        elif op is sre.RANGE:
+            written.add(f"{_escape(av[0])}-{_escape(av[1])}")
+        elif op is sre.CATEGORY and av in (sre.CATEGORY_DIGIT, sre.CATEGORY_SPACE):
+            written.add(CATEGORIES[av])  # as the pattern's own engine reads it
+        else:
+            raise Unrelaxable(str(op))  # negated classes, \\w and the complements: too broad
+    return written
+
+
+def _escape(point: int) -> str:
+    return f"\\U{point:08x}"
 
 
 class _AnyNames(sre_parse.State):
@@ -177,16 +267,19 @@ def _char(point: int) -> str:
 def _class(points, negate: bool = False) -> str:
     if not points:
         raise Unrelaxable("empty class")
-    spans, start, last = [], None, None
+    inside = "".join(_char(a) if a == b else f"{_char(a)}-{_char(b)}" for a, b in _spans(points))
+    return ("[^" if negate else "[") + inside + "]"
+
+
+def _spans(points) -> list[tuple[int, int]]:
+    """Sorted code points as (first, last) runs."""
+    spans: list[list[int]] = []
     for point in sorted(points):
-        if start is not None and point == last + 1:
-            last = point
-            continue
-        if start is not None:
-            spans.append(_char(start) if start == last else f"{_char(start)}-{_char(last)}")
-        start = last = point
-    spans.append(_char(start) if start == last else f"{_char(start)}-{_char(last)}")
-    return ("[^" if negate else "[") + "".join(spans) + "]"
+        if spans and point == spans[-1][1] + 1:
+            spans[-1][1] = point
+        else:
+            spans.append([point, point])
+    return [(a, b) for a, b in spans]
 
 
 def body_of(pattern):
@@ -222,10 +315,10 @@ class GuardedRegexMatcher(RegexMatcher):
         for (key, _, attr, ignore_excluded, ignore_space_tokens, alignment_mode), shortcuts, guarded in self._plan():
             text = get_text(doclike, attr, ignore_excluded, ignore_space_tokens)
             encoded = _utf8(text) if guarded and len(text) >= GUARD_FROM else None  # once for all the guards
-            for pattern, guard, body in shortcuts:
+            for pattern, guard, finder in shortcuts:
                 if guard is not None and encoded is not None and guard.search(encoded) is None:
                     continue  # the relaxed pattern is absent: the pattern cannot match
-                for found in pattern.finditer(text) if body is None else _at_bodies(pattern, body, text):
+                for found in pattern.finditer(text) if finder is None else _where_found(pattern, finder, text):
                     start_char, end_char = span_from_match(match=found, span_from_group=self.span_from_group)
                     span = create_span(doclike=doclike, start_char=start_char, end_char=end_char, key=key, attr=attr,
                                        alignment_mode=alignment_mode, ignore_excluded=ignore_excluded, ignore_space_tokens=ignore_space_tokens)
@@ -233,7 +326,7 @@ class GuardedRegexMatcher(RegexMatcher):
                         yield span, found
 
     def _plan(self) -> list:
-        """For each entry of ``self.regex``: (the entry, [(pattern, RE2 guard or None, body or
+        """For each entry of ``self.regex``: (the entry, [(pattern, RE2 guard or None, finder or
         None)], whether any pattern has a guard) -- compiled once per process, again when
         patterns are added or removed."""
         plan = self.__dict__.get("_compiled")
@@ -241,20 +334,23 @@ class GuardedRegexMatcher(RegexMatcher):
             self.prepare()
             entries = []
             for entry in self.regex:
-                shortcuts = [(pattern, _re2(self._relaxed[(pattern.pattern, pattern.flags)]), body_of(pattern)) for pattern in entry[1]]
+                shortcuts = [(pattern, _re2(self._relaxed[_key(pattern)]), _finder(pattern, self._first[_key(pattern)])) for pattern in entry[1]]
                 entries.append((entry, shortcuts, any(guard is not None for _, guard, _ in shortcuts)))
             plan = self.__dict__["_compiled"] = (self.regex, len(self.regex), entries)
         return plan[2]
 
     def prepare(self) -> None:
-        """Relax every pattern now (when the pipeline is built, so that the pipeline cache holds
-        the relaxed patterns and a new process only compiles them)."""
+        """Work out every pattern's relaxed form and first characters now (when the pipeline is
+        built, so that the pipeline cache holds them and a new process only compiles)."""
         relaxation = self.__dict__.setdefault("_relaxed", {})
+        first = self.__dict__.setdefault("_first", {})
         for _, patterns, *_ in self.regex:
             for pattern in patterns:
-                key = (pattern.pattern, pattern.flags)
+                key = _key(pattern)
                 if key not in relaxation:
                     relaxation[key] = relaxed(pattern)
+                if key not in first:
+                    first[key] = first_characters(body_of(pattern) or pattern)
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -284,11 +380,34 @@ def _re2(pattern: str | None):
         return None
 
 
-def _at_bodies(pattern, body, text: str):
-    """``pattern.finditer(text)``, found where ``body`` matches: the full pattern matches exactly
-    at the body's match starts (its optional look-behind consumes nothing and may look before
-    ``pos``), to the same ends, so the non-overlapping runs of both are the same."""
-    for where in body.finditer(text):
+def _key(pattern) -> tuple:
+    return pattern.pattern, pattern.flags
+
+
+GLOBAL_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))*")  # "(?si)" and the like, which must stay in front
+
+
+def _finder(pattern, first: str | None):
+    """What finds where ``pattern`` matches, with the same non-overlapping run: its body (the
+    pattern without its optional leading look-behind), behind the look-ahead of its first
+    characters when there is one; None when neither helps."""
+    body = body_of(pattern)
+    if first is None:
+        return body
+    target = body or pattern
+    flags = GLOBAL_FLAGS.match(target.pattern).end()
+    module = re if isinstance(target, re.Pattern) else regex
+    try:
+        return module.compile(target.pattern[:flags] + first + target.pattern[flags:], target.flags)
+    except (re.error, regex.error):
+        return body
+
+
+def _where_found(pattern, finder, text: str):
+    """``pattern.finditer(text)``, found where ``finder`` matches: the full pattern matches exactly
+    at the finder's match starts (a look-behind or look-ahead consumes nothing, and a look-behind
+    may look before ``pos``), to the same ends, so the non-overlapping runs of both are the same."""
+    for where in finder.finditer(text):
         found = pattern.match(text, where.start())
         if found is not None:
             yield found
