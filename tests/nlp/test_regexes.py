@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 
 from clinsearch.nlp.annotate import entities
 from clinsearch.nlp.pipeline import load_pipeline
-from clinsearch.nlp.regexes import GuardedRegexMatcher, _finder, _utf8, _where_found, body_of, first_characters, regex_matchers, relaxed
+from clinsearch.nlp.regexes import (
+    GuardedRegexMatcher,
+    _finder,
+    _utf8,
+    _where_found,
+    body_of,
+    first_characters,
+    regex_matchers,
+    relaxed,
+)
 
 SENTENCES = [
     "Hospitalisé du 12 mars 2020 au 15/03/2020, suivi depuis le 3 janvier.",
