@@ -309,7 +309,8 @@ def body_of(pattern):
 
 class GuardedRegexMatcher(RegexMatcher):
     """EDS-NLP's ``RegexMatcher`` that skips, text by text, the patterns that cannot match there,
-    and searches the others by their body when they have one (see the module's docstring)."""
+    and searches the others by their body and behind their first characters when it can (see the
+    module's docstring)."""
 
     def match(self, doclike):
         for (key, _, attr, ignore_excluded, ignore_space_tokens, alignment_mode), shortcuts, guarded in self._plan():
