@@ -23,6 +23,7 @@ from clinsearch.nlp.regexes import (
     _where_found,
     body_of,
     first_characters,
+    lookahead,
     regex_matchers,
     relaxed,
 )
@@ -131,6 +132,7 @@ def test_a_guard_skips_a_pattern_absent_from_the_text(date_patterns):
         (re.compile(r"[xz][^\S\n]+y"), ["x \t y"]),
         (regex.compile(r"(?P<n>un|deux)\s+(?P<n>jours?)"), ["deux jours"]),  # a name used twice, as EDS-NLP does
         (re.compile(r"\bbpco\b"), ["une bpco stade 2"]),  # a literal after \b: guarded (regex is slow there)
+        (re.compile(r"(?<!pyelo)nephrite.{1,10}chron"), ["une nephrite chronique"]),  # re is slow after a look-behind
     ],
 )
 def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching):
@@ -150,6 +152,7 @@ def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching)
         regex.compile(r"\p{Lu}\d"),  # a syntax re does not know
         re.compile(r"a{2000}"),  # beyond RE2's repetitions
         re.compile(r"ne\b.*pas"),  # a leading literal: the backtracking engine is as quick
+        regex.compile(r"(?<!pyelo)nephrite"),  # regex jumps to it behind a look-behind too
     ],
 )
 def test_patterns_that_go_unguarded(pattern):
@@ -183,6 +186,19 @@ def test_relaxed_date_patterns_are_never_stricter(date_guards, text):
 )
 def test_first_characters(pattern, first):
     assert first_characters(pattern) == first
+
+
+@pytest.mark.parametrize(
+    "pattern, first",
+    [
+        (re.compile(r"pieds? diabeti"), None),  # a leading literal, which re finds 10 times faster alone
+        (regex.compile(r"(?<!sans )compli"), None),  # regex jumps to a literal behind a look-behind too
+        (re.compile(r"(?<!pyelo)nephrite"), r"(?=[\U0000006e])"),  # re does not
+        (re.compile(r"((\d\d )){3,}\d\d"), r"(?=[\d])"),
+    ],
+)
+def test_a_look_ahead_only_where_it_helps(pattern, first):
+    assert lookahead(pattern) == first
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ leaves the matches, their spans and their captured groups exactly as they were:
   them. RE2 (Google's automaton-based engine, ``google-re2``) tells in microseconds whether the
   relaxed pattern occurs in the text; when it does not, the pattern cannot match and is skipped.
   A pattern that begins with a literal character has no guard (the backtracking engine jumps
-  from one occurrence of it to the next as fast), nor has one that cannot be relaxed safely
+  from one occurrence of it to the next as fast: ``regex`` behind a look-behind too, ``re`` only
+  when the literal comes first), nor has one that cannot be relaxed safely
   (back-references, case-insensitive or unusual flags, syntax that Python's parser might read
   otherwise than ``regex``): those run as before.
 * **a body**: EDS-NLP's date patterns begin with an optional look-behind,
@@ -24,7 +25,9 @@ leaves the matches, their spans and their captured groups exactly as they were:
   (``first_characters``), and the search runs behind a look-ahead on them, ``(?=[...])``: the
   same matches, but ``regex`` dismisses most places of a note at once instead of trying there the
   look-behinds that many of EDS-NLP's patterns begin with; the full pattern is then run, as
-  EDS-NLP runs it, where that search found a match.
+  EDS-NLP runs it, where that search found a match. Not in front of a leading literal
+  (``lookahead``): there the look-ahead would hide the literal from the engine, and ``re`` would
+  try every place of the note (measured 10 times slower).
 
 ``guard_all(nlp)`` puts every regex matcher of a pipeline under guard. The tests compare the
 guarded pipeline's output with EDS-NLP's own matcher on real notes; benchmarks/nlp_speed.py does
@@ -71,7 +74,7 @@ def relaxed(pattern) -> str | None:
     if parsed is None:
         return None
     tree, engine, dotall = parsed
-    if _leading_literal(tree):
+    if _leading_literal(tree, engine):
         return None  # the backtracking engine itself jumps from one occurrence of it to the next
     try:
         return _emit(tree, engine, pattern.flags, dotall)
@@ -94,6 +97,16 @@ def first_characters(pattern) -> str | None:
     if nullable or not items or len(items) > FIRST_MAX:
         return None
     return "(?=[" + "".join(sorted(items)) + "])"
+
+
+def lookahead(pattern) -> str | None:
+    """``first_characters(pattern)`` where a look-ahead on them speeds the search up: not for a
+    pattern that begins with a literal, which the engine jumps to by itself -- in front of one,
+    the look-ahead makes ``re`` try every place of the note instead (20 µs a note, not 2)."""
+    parsed = _parse(pattern)
+    if parsed is None or _leading_literal(*parsed[:2]):
+        return None
+    return first_characters(pattern)
 
 
 def _parse(pattern):
@@ -189,11 +202,13 @@ class _NoLookup(dict):
         return None  # a back-reference by name then fails to parse: no guard
 
 
-def _leading_literal(tree) -> bool:
-    """Whether every match begins with one given character, look-arounds aside (``regex`` then
-    jumps from one occurrence of it to the next; not after a ``\\b``, measured 5 times slower)."""
+def _leading_literal(tree, engine: str) -> bool:
+    """Whether every match begins with one given character, which the backtracking engine jumps
+    from one occurrence of to the next: ``regex`` does so behind look-arounds too, ``re`` only
+    when the literal comes first (after a look-behind it tries every place: 10 times slower);
+    neither after a ``\\b`` (measured 5 times slower)."""
     for op, _ in tree:
-        if op in (sre.ASSERT, sre.ASSERT_NOT):
+        if op in (sre.ASSERT, sre.ASSERT_NOT) and engine == "regex":
             continue
         return op is sre.LITERAL
     return False
@@ -351,7 +366,7 @@ class GuardedRegexMatcher(RegexMatcher):
                 if key not in relaxation:
                     relaxation[key] = relaxed(pattern)
                 if key not in first:
-                    first[key] = first_characters(body_of(pattern) or pattern)
+                    first[key] = lookahead(body_of(pattern) or pattern)
 
     def __getstate__(self):
         state = dict(self.__dict__)
