@@ -30,6 +30,7 @@ from clinsearch.nlp import (
     cues,
     cues_en,
     matchers,  # EDS-NLP's phrase matchers pickled whole, and loaded lazily (nlp/matchers.py)
+    normalizer,  # EDS-NLP's normaliser, three passes made one (nlp/normalizer.py)
     qualifiers,  # registers clinsearch.negation and the English qualifiers
     regexes,  # EDS-NLP's regular expressions under an RE2 guard (nlp/regexes.py)
     tokens,  # registers clinsearch.split_final_periods
@@ -100,6 +101,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
     regexes.guard_all(nlp)  # the same matches, found in a fraction of the time (nlp/regexes.py)
+    normalizer.one_pass(nlp)  # the same NORM and tags, in one pass over the tokens
     return nlp
 
 
@@ -132,7 +134,7 @@ def cache_key(lang: str, full: bool, bare: bool) -> str:
     import edsnlp
 
     # The code that builds the pipeline is part of the key too: any change to it rebuilds.
-    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, qualifiers, regexes, tokens, trim))
+    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, normalizer, qualifiers, regexes, tokens, trim))
     parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
