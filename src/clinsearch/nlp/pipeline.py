@@ -31,6 +31,7 @@ from clinsearch.nlp import (
     cues_en,
     matchers,  # EDS-NLP's phrase matchers pickled whole, and loaded lazily (nlp/matchers.py)
     normalizer,  # EDS-NLP's normaliser, three passes made one (nlp/normalizer.py)
+    quantities,  # EDS-NLP's measurements without spans made to read text (nlp/quantities.py)
     qualifiers,  # registers clinsearch.negation and the English qualifiers
     regexes,  # EDS-NLP's regular expressions under an RE2 guard (nlp/regexes.py)
     tokens,  # registers clinsearch.split_final_periods
@@ -102,6 +103,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
     regexes.guard_all(nlp)  # the same matches, found in a fraction of the time (nlp/regexes.py)
     normalizer.one_pass(nlp)  # the same NORM and tags, in one pass over the tokens
+    quantities.quick(nlp)  # the same measurements, the text between matches read as slices
     return nlp
 
 
@@ -134,7 +136,7 @@ def cache_key(lang: str, full: bool, bare: bool) -> str:
     import edsnlp
 
     # The code that builds the pipeline is part of the key too: any change to it rebuilds.
-    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, normalizer, qualifiers, regexes, tokens, trim))
+    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, normalizer, qualifiers, quantities, regexes, tokens, trim))
     parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
