@@ -11,13 +11,25 @@ from __future__ import annotations
 import re
 
 from edsnlp.core import registry
+from spacy.attrs import ORTH
 from spacy.tokens import Doc
 
 ABBREVIATION_WITH_PERIOD = re.compile(r"^[A-ZÉÈ][A-ZÉÈ0-9+]+\.$")
+REMEMBERED = 200_000  # distinct token texts remembered; beyond, the memory starts again
+_abbreviation: dict[int, bool] = {}  # token text (its hash) -> whether it is one
 
 
 def split_final_periods(doc: Doc) -> Doc:
-    targets = [token for token in doc if ABBREVIATION_WITH_PERIOD.match(token.text)]
+    # token texts read as hashes, each distinct one matched once: a tenth of reading every token
+    strings, targets = doc.vocab.strings, []
+    for i, orth in enumerate(doc.to_array([ORTH]).tolist() if len(doc) else []):
+        found = _abbreviation.get(orth)
+        if found is None:
+            if len(_abbreviation) > REMEMBERED:
+                _abbreviation.clear()
+            found = _abbreviation[orth] = ABBREVIATION_WITH_PERIOD.match(strings[orth]) is not None
+        if found:
+            targets.append(doc[i])
     if not targets:
         return doc
     with doc.retokenize() as retokenizer:
