@@ -7,8 +7,9 @@ rounds that alternate the two, so that both see the machine at the same speed:
 
 * bare: the same EDS-NLP pipeline (same pipes, same cue lists), built afresh in this process --
   not loaded from clinsearch's cache -- with EDS-NLP's own code where clinsearch only made it
-  faster (the regex matchers, the qualifiers' token writes), applied note by note
-  in one process, entities extracted, nothing written -- a third of the notes each round;
+  faster (the regex matchers, the qualifiers' token writes, the normaliser, the measurements),
+  applied note by note in one process, entities extracted, nothing written -- a third of the
+  notes each round;
 * clinsearch: ``run_nlp`` over a new warehouse holding all the notes -- worker processes on every
   core, ``note_nlp`` rows written, ``note_nlp_state`` updated;
 * the medians over the rounds, and the ratio of each round;
@@ -63,6 +64,8 @@ def edsnlp_only(nlp):
     import types
 
     from edsnlp.matchers.regex import RegexMatcher
+    from edsnlp.pipes.core.normalizer.normalizer import Normalizer
+    from edsnlp.pipes.misc.quantities.quantities import QuantitiesMatcher
     from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
     from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
     from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
@@ -74,6 +77,8 @@ def edsnlp_only(nlp):
     for name, base in (("negation", NegationQualifier), ("hypothesis", HypothesisQualifier), ("family", FamilyContextQualifier)):
         pipe = nlp.get_pipe(name)
         pipe.process = types.MethodType(base.process, pipe)
+    nlp.get_pipe("normalizer").__class__ = Normalizer
+    nlp.get_pipe("quantities").__class__ = QuantitiesMatcher
     return nlp
 
 
