@@ -219,3 +219,16 @@ def test_finders_find_what_the_patterns_find(date_finders, text):
 def test_text_re2_cannot_read_goes_unguarded():
     assert _utf8("caf\udcc3") is None
     assert _utf8("café") == "café".encode()
+
+
+def test_shortcuts_are_compiled_only_once_a_long_text_comes(nlp):
+    import pickle
+
+    matcher = pickle.loads(pickle.dumps(nlp.get_pipe("dates").regex_matcher))
+    assert "_compiled" not in matcher.__dict__
+    short = nlp.make_doc("Revu le 12/03/2020 à 14h.")
+    long = nlp.make_doc("Patient revu en consultation, pas de plainte particulière. " * 4 + "Revu le 12/03/2020 à 14h.")
+    spans = [(s.start, s.end, s.label_) for s in matcher(short, as_spans=True)]
+    assert spans and "_compiled" not in matcher.__dict__  # a sentence: searched as EDS-NLP searches it
+    assert [(s.start, s.end, s.label_) for s in matcher(long, as_spans=True)][-len(spans):] == [(a + len(long) - len(short), b + len(long) - len(short), k) for a, b, k in spans]
+    assert "_compiled" in matcher.__dict__

@@ -48,7 +48,7 @@ from edsnlp.utils.doc_to_text import get_text
 
 PREFIX = "(?<="
 PREFIX_END = r".{,3})?"  # how EDS-NLP closes the optional look-behind of its date patterns
-GUARD_FROM = 200  # characters: on shorter texts the backtracking engine is as quick as the guard
+GUARD_FROM = 200  # characters: shorter texts are searched as EDS-NLP searches them, as quick there
 MAX_REPEAT = 1000  # RE2's largest counted repetition
 FIRST_MAX = 200  # items of the first characters' class: a look-ahead on more would hardly narrow
 
@@ -328,9 +328,17 @@ class GuardedRegexMatcher(RegexMatcher):
     module's docstring)."""
 
     def match(self, doclike):
-        for (key, _, attr, ignore_excluded, ignore_space_tokens, alignment_mode), shortcuts, guarded in self._plan():
+        plan = None
+        for index, (key, patterns, attr, ignore_excluded, ignore_space_tokens, alignment_mode) in enumerate(self.regex):
             text = get_text(doclike, attr, ignore_excluded, ignore_space_tokens)
-            encoded = _utf8(text) if guarded and len(text) >= GUARD_FROM else None  # once for all the guards
+            if len(text) < GUARD_FROM:
+                # as quick without shortcuts, which are compiled only once a longer text comes
+                # (a cold ``clinsearch annotate`` of a sentence then compiles none)
+                shortcuts, encoded = [(pattern, None, None) for pattern in patterns], None
+            else:
+                plan = self._plan() if plan is None else plan
+                _, shortcuts, guarded = plan[index]
+                encoded = _utf8(text) if guarded else None  # once for all the guards
             for pattern, guard, finder in shortcuts:
                 if guard is not None and encoded is not None and guard.search(encoded) is None:
                     continue  # the relaxed pattern is absent: the pattern cannot match
