@@ -111,3 +111,26 @@ def test_a_lazy_matcher_takes_new_patterns_and_removals_and_pickles_them(monkeyp
     expected = [("A", 0, 1), ("A", 0, 2), ("C", 2, 3)]
     for matcher in (lazy, again):
         assert sorted((vocab.strings[m], s, e) for m, s, e in matcher(doc)) == expected
+
+
+def test_the_cache_writes_an_empty_vectors_table_empty_and_a_filled_one_whole(fresh):
+    import io
+
+    import numpy
+    from spacy.vectors import Vectors
+
+    from clinsearch.nlp.pipeline import dump
+
+    written = io.BytesIO()
+    dump(fresh, written)
+    copy = pickle.loads(written.getvalue())
+    assert copy.vocab.vectors.shape == (0, 0)
+    assert set(copy.vocab.strings) == set(fresh.vocab.strings)  # written once instead of twice
+    assert written.tell() < 0.8 * len(pickle.dumps(fresh))
+    assert found(copy, POLLUTED[1]) == found(fresh, POLLUTED[1])
+
+    nlp = spacy.blank("fr")
+    nlp.vocab.vectors = Vectors(data=numpy.ones((2, 3), dtype="float32"), keys=[nlp.vocab.strings.add("toux"), nlp.vocab.strings.add("fièvre")])
+    written = io.BytesIO()
+    dump(nlp, written)
+    assert pickle.loads(written.getvalue()).vocab.get_vector("toux").tolist() == [1.0, 1.0, 1.0]

@@ -144,7 +144,7 @@ class QuickQuantities(QuantitiesMatcher):
         offsets = []
         doc = doclike.doc
         for ent, is_sent_split in matches:
-            if ent.start != last and not self._between(doc, last, ent.start).strip() == "":
+            if ent.start != last and self._between(doc, last, ent.start).strip() != "":
                 pseudo.append("w")
             offsets.append(len(pseudo))
             pseudo.append(pseudo_mapping.get(ent.label, "." if is_sent_split else "w"))
