@@ -21,6 +21,7 @@ from clinsearch.nlp.regexes import (
     _finder,
     _utf8,
     _where_found,
+    _where_found_skipping,
     body_of,
     first_characters,
     lookahead,
@@ -214,6 +215,26 @@ def test_finders_find_what_the_patterns_find(date_finders, text):
     for pattern, finder in date_finders:
         expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
         assert [(m.span(), m.groupdict()) for m in _where_found(pattern, finder, text)] == expected
+
+
+@pytest.fixture(scope="module")
+def date_skippers(date_patterns):
+    skippers = []
+    for p in date_patterns:
+        first, guard = lookahead(body_of(p) or p), relaxed(p)
+        if body_of(p) is not None and first is not None and guard is not None:
+            skippers.append((p, _finder(p, first), re2.compile(guard)))
+    assert len(skippers) >= 15
+    return skippers
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["le 12/03/2020", "depuis le 3 mars 2021", "12 34 56 78", "à partir du 1er mai", "130/80", "é", "\u00a0", " ", "\n", "2019", "du 2 au 4 avril"]), max_size=12))
+def test_skipping_finds_what_the_patterns_find(date_skippers, parts):
+    text = " ".join(parts)  # accents and no-break spaces: byte and character offsets differ
+    for pattern, finder, guard in date_skippers:
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in _where_found_skipping(pattern, finder, guard, text, text.encode())] == expected
 
 
 def test_text_re2_cannot_read_goes_unguarded():

@@ -20,7 +20,9 @@ leaves the matches, their spans and their captured groups exactly as they were:
   ``(?<=(depuis|du|jusqu'au ...).{,3})?``, that only records whether the date is a bound. It is
   optional and consumes nothing, so the pattern matches exactly where its *body* (the rest)
   matches, and to the same end: the body is searched -- much cheaper -- and the full pattern is
-  run, as EDS-NLP runs it, only where the body was found.
+  run, as EDS-NLP runs it, only where the body was found. The guard then also tells where the
+  next match may begin at the earliest (the leftmost match of the relaxed pattern, from where the
+  last match ended): the body is searched from there, not through the whole note.
 * **first characters**: the characters every match begins with are worked out from the pattern
   (``first_characters``), and the search runs behind a look-ahead on them, ``(?=[...])``: the
   same matches, but ``regex`` dismisses most places of a note at once instead of trying there the
@@ -334,15 +336,21 @@ class GuardedRegexMatcher(RegexMatcher):
             if len(text) < GUARD_FROM:
                 # as quick without shortcuts, which are compiled only once a longer text comes
                 # (a cold ``clinsearch annotate`` of a sentence then compiles none)
-                shortcuts, encoded = [(pattern, None, None) for pattern in patterns], None
+                shortcuts, encoded = [(pattern, None, None, False) for pattern in patterns], None
             else:
                 plan = self._plan() if plan is None else plan
                 _, shortcuts, guarded = plan[index]
                 encoded = _utf8(text) if guarded else None  # once for all the guards
-            for pattern, guard, finder in shortcuts:
+            for pattern, guard, finder, skips in shortcuts:
                 if guard is not None and encoded is not None and guard.search(encoded) is None:
                     continue  # the relaxed pattern is absent: the pattern cannot match
-                for found in pattern.finditer(text) if finder is None else _where_found(pattern, finder, text):
+                if finder is None:
+                    matches = pattern.finditer(text)
+                elif skips and encoded is not None:
+                    matches = _where_found_skipping(pattern, finder, guard, text, encoded)
+                else:
+                    matches = _where_found(pattern, finder, text)
+                for found in matches:
                     start_char, end_char = span_from_match(match=found, span_from_group=self.span_from_group)
                     span = create_span(doclike=doclike, start_char=start_char, end_char=end_char, key=key, attr=attr,
                                        alignment_mode=alignment_mode, ignore_excluded=ignore_excluded, ignore_space_tokens=ignore_space_tokens)
@@ -358,8 +366,19 @@ class GuardedRegexMatcher(RegexMatcher):
             self.prepare()
             entries = []
             for entry in self.regex:
-                shortcuts = [(pattern, _re2(self._relaxed[_key(pattern)]), _finder(pattern, self._first[_key(pattern)])) for pattern in entry[1]]
-                entries.append((entry, shortcuts, any(guard is not None for _, guard, _ in shortcuts)))
+                shortcuts = []
+                for pattern in entry[1]:
+                    guard, first = _re2(self._relaxed[_key(pattern)]), self._first[_key(pattern)]
+                    finder = _finder(pattern, first)
+                    # the guard also skips to where a match may begin, for the date patterns (those
+                    # with a body): their finders are slow to run through a note (0.4 µs a character)
+                    # and find three or four dates; for patterns found dozens of times a note
+                    # (numbers), one guard call a match costs more than it saves. The finder's
+                    # matches must never be empty: it begins with a look-ahead on first characters.
+                    skips = (guard is not None and first is not None and finder is not None and body_of(pattern) is not None
+                             and _leads_with(finder, first))
+                    shortcuts.append((pattern, guard, finder, skips))
+                entries.append((entry, shortcuts, any(guard is not None for _, guard, _, _ in shortcuts)))
             plan = self.__dict__["_compiled"] = (self.regex, len(self.regex), entries)
         return plan[2]
 
@@ -427,6 +446,10 @@ def _finder(pattern, first: str | None):
         return body
 
 
+def _leads_with(finder, first: str) -> bool:
+    return finder.pattern.startswith(first, GLOBAL_FLAGS.match(finder.pattern).end())
+
+
 def _where_found(pattern, finder, text: str):
     """``pattern.finditer(text)``, found where ``finder`` matches: the full pattern matches exactly
     at the finder's match starts (a look-behind or look-ahead consumes nothing, and a look-behind
@@ -435,6 +458,29 @@ def _where_found(pattern, finder, text: str):
         found = pattern.match(text, where.start())
         if found is not None:
             yield found
+
+
+def _where_found_skipping(pattern, finder, guard, text: str, encoded: bytes):
+    """``_where_found(pattern, finder, text)``, the finder run only from where the guard -- the
+    relaxed pattern, which matches at least wherever the pattern does -- finds its leftmost
+    match: no match of the pattern can begin before. The finder's matches are never empty (it
+    begins with a look-ahead on first characters), so each search resumes where the last ended,
+    as ``finditer`` does. The date patterns find their three or four dates of a note this way
+    instead of searching the whole note."""
+    ascii_only = len(encoded) == len(text)
+    pos = 0
+    while True:
+        hint = guard.search(encoded, pos if ascii_only else len(text[:pos].encode("utf-8")))
+        if hint is None:
+            return
+        start = hint.start() if ascii_only else len(encoded[: hint.start()].decode("utf-8"))
+        where = finder.search(text, start)
+        if where is None:
+            return
+        found = pattern.match(text, where.start())
+        if found is not None:
+            yield found
+        pos = where.end()
 
 
 def regex_matchers(nlp) -> list[RegexMatcher]:
