@@ -54,8 +54,9 @@ class QuickQuantities(QuantitiesMatcher):
     """``eds.quantities`` reading the text between matches as slices of the note (see the module)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        # the note's text and its tokens' offsets, as EDS-NLP's matchers read them (and cache)
-        text, starts, ends, _ = aggregate_tokens(doc, "TEXT")
+        # the note's text and its tokens' offsets, as EDS-NLP's matchers read them: called as
+        # they call it, so that its cache answers (a call written otherwise is another key)
+        text, starts, ends, _ = aggregate_tokens(doc, "TEXT", ignore_excluded=False, ignore_space_tokens=False)
         self.__dict__["_offsets"] = (doc, text, starts, ends)
         try:
             return super().__call__(doc)
