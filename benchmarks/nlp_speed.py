@@ -2,8 +2,9 @@
 
     python benchmarks/nlp_speed.py [--notes 1000] [--chars 1600] [--rounds 3]
 
-On the same notes (demo notes joined and cut to about ``--chars`` characters), in ``--rounds``
-rounds that alternate the two, so that both see the machine at the same speed:
+On the same notes (three demo notes joined, cut at the last line end before ``--chars``
+characters: 1,517 on average), in ``--rounds`` rounds that alternate the two, so that both see
+the machine at the same speed:
 
 * bare: the same EDS-NLP pipeline (same pipes, same cue lists), built afresh in this process --
   not loaded from clinsearch's cache -- with EDS-NLP's own code where clinsearch only made it
@@ -37,9 +38,10 @@ def notes(count: int, chars: int) -> list[str]:
     from clinsearch.demo.generator import generate
 
     with tempfile.TemporaryDirectory() as folder:
-        generate(Path(folder), patients=max(count // 5, 1), notes=count * 2, seed=9)
+        generate(Path(folder), patients=max(count // 5, 1), notes=count * 3, seed=9)
         texts = [p.read_text(encoding="utf-8") for p in sorted((Path(folder) / "sources" / "documents").rglob("*.txt"))]
-    joined = [(a + "\n" + b)[:chars] for a, b in zip(texts[::2], texts[1::2])]
+    # three demo notes joined, cut at the last line end before ``chars``: about ``chars`` long
+    joined = ["\n".join(three)[:chars] for three in zip(texts[::3], texts[1::3], texts[2::3])]
     return [text[: text.rfind("\n") + 1] or text for text in joined][:count]
 
 
