@@ -9,7 +9,6 @@ from spacy.attrs import NORM, TAG
 
 from clinsearch.nlp import normalizer as module
 from clinsearch.nlp.normalizer import OnePassNormalizer, composed
-from clinsearch.nlp.pipeline import load_pipeline
 
 AWKWARD = [
     "« Il dit ‘non’ » puis `oui` ; l’été dernier, À ÉTÉ VU ÇA, œdème, naïve, Noël.",
@@ -22,17 +21,8 @@ AWKWARD = [
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return load_pipeline("fr")
-
-
-@pytest.fixture(scope="module")
-def texts(tmp_path_factory):
-    from clinsearch.demo.generator import generate
-
-    folder = tmp_path_factory.mktemp("demo")
-    generate(folder, patients=10, notes=40, seed=11)
-    return [p.read_text(encoding="utf-8") for p in sorted((folder / "sources" / "documents").rglob("*.txt"))] + AWKWARD
+def texts(demo_texts):
+    return demo_texts + AWKWARD
 
 
 def normalised(nlp, texts: list[str], cls) -> list:

@@ -9,7 +9,6 @@ from edsnlp.utils.doc_to_text import aggregate_tokens
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinsearch.nlp.pipeline import load_pipeline
 from clinsearch.nlp.quantities import QuickQuantities, between, number
 
 SENTENCES = [
@@ -22,11 +21,6 @@ SENTENCES = [
     "Pas de mesure ici. Seulement du texte, des dates 12/03/2020 et 1/2 comprimé.",
     "",
 ]
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_pipeline("fr")
 
 
 def measured(nlp, texts: list[str], cls) -> list:
@@ -51,13 +45,9 @@ def test_same_measurements_as_edsnlp_on_sentences(nlp):
     assert {"weight", "size"} <= found, found
 
 
-def test_same_measurements_as_edsnlp_on_demo_notes(nlp, tmp_path):
-    from clinsearch.demo.generator import generate
-
-    generate(tmp_path, patients=10, notes=40, seed=7)
-    texts = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "sources" / "documents").rglob("*.txt"))]
-    ours = measured(nlp, texts, QuickQuantities)
-    assert ours == measured(nlp, texts, QuantitiesMatcher)
+def test_same_measurements_as_edsnlp_on_demo_notes(nlp, demo_texts):
+    ours = measured(nlp, demo_texts, QuickQuantities)
+    assert ours == measured(nlp, demo_texts, QuantitiesMatcher)
     assert sum(len(found) for found in ours) > 100
 
 

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinsearch.nlp.annotate import entities
-from clinsearch.nlp.pipeline import load_pipeline
 from clinsearch.nlp.regexes import (
     GuardedRegexMatcher,
     _finder,
@@ -64,11 +63,6 @@ def entities_of(nlp, text: str, matcher_class) -> list[dict]:
     finally:
         for matcher in found:
             matcher.__class__ = GuardedRegexMatcher
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_pipeline("fr")
 
 
 @pytest.fixture(scope="module")
