@@ -368,15 +368,14 @@ class GuardedRegexMatcher(RegexMatcher):
             for entry in self.regex:
                 shortcuts = []
                 for pattern in entry[1]:
-                    guard, first = _re2(self._relaxed[_key(pattern)]), self._first[_key(pattern)]
-                    finder = _finder(pattern, first)
+                    guard, first, body = _re2(self._relaxed[_key(pattern)]), self._first[_key(pattern)], body_of(pattern)
+                    finder = _finder(pattern, first, body)
                     # the guard also skips to where a match may begin, for the date patterns (those
                     # with a body): their finders are slow to run through a note (0.4 µs a character)
                     # and find three or four dates; for patterns found dozens of times a note
                     # (numbers), one guard call a match costs more than it saves. The finder's
                     # matches must never be empty: it begins with a look-ahead on first characters.
-                    skips = (guard is not None and first is not None and finder is not None and body_of(pattern) is not None
-                             and _leads_with(finder, first))
+                    skips = guard is not None and body is not None and first is not None and _leads_with(finder, first)
                     shortcuts.append((pattern, guard, finder, skips))
                 entries.append((entry, shortcuts, any(guard is not None for _, guard, _, _ in shortcuts)))
             plan = self.__dict__["_compiled"] = (self.regex, len(self.regex), entries)
@@ -430,11 +429,12 @@ def _key(pattern) -> tuple:
 GLOBAL_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))*")  # "(?si)" and the like, which must stay in front
 
 
-def _finder(pattern, first: str | None):
+def _finder(pattern, first: str | None, body=False):
     """What finds where ``pattern`` matches, with the same non-overlapping run: its body (the
-    pattern without its optional leading look-behind), behind the look-ahead of its first
-    characters when there is one; None when neither helps."""
-    body = body_of(pattern)
+    pattern without its optional leading look-behind; ``body_of(pattern)``, worked out here when
+    not given), behind the look-ahead of its first characters when there is one; None when
+    neither helps."""
+    body = body_of(pattern) if body is False else body
     if first is None:
         return body
     target = body or pattern
