@@ -81,28 +81,39 @@ def test_diagnoses_under_discussion_are_hypotheses(marked):
     check(annotate(text, full=False), expected)
 
 
+QUALIFIERS = ("negation", "hypothesis", "family")
+
+
 def token_verdicts(nlp, text: str) -> list[tuple]:
     doc = nlp(text)
     def cues(spans):
         return [(c.start, c.end, c.label_) for c in spans or []]
 
-    return [(t.i, t._.negation, t._.hypothesis, t._.family) for t in doc] + [
+    stored = sorted((k, v) for k, v in doc.user_data.items() if isinstance(k, tuple) and k[:1] == ("._.",) and k[1] in QUALIFIERS and k[3] is None)
+    return [stored] + [(t.i, t._.negation, t._.hypothesis, t._.family) for t in doc] + [
         (e.start, e.end, e._.negation, e._.hypothesis, e._.family, cues(e._.negation_cues), cues(e._.hypothesis_cues), cues(e._.family_cues))
         for e in doc.ents
     ]
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
-def test_direct_token_writes_give_every_token_the_value_edsnlp_writes(lang, monkeypatch):
-    """qualifiers.DirectTokenWrites only changes how the verdicts are stored: with EDS-NLP's own
-    ``process`` (which leaves the token writes to EDS-NLP's ``__call__``), every token and entity
-    ends with the same values."""
+def with_edsnlp_process(nlp, monkeypatch) -> None:
+    """``nlp``'s three qualifiers with EDS-NLP's own ``process`` (which leaves the token writes
+    to EDS-NLP's ``__call__``)."""
     import types
 
     from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
     from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
     from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
 
+    for name, base in zip(QUALIFIERS, (NegationQualifier, HypothesisQualifier, FamilyContextQualifier)):
+        pipe = nlp.get_pipe(name)
+        monkeypatch.setattr(pipe, "process", types.MethodType(base.process, pipe))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_direct_token_writes_give_every_token_the_value_edsnlp_writes(lang, monkeypatch):
+    """qualifiers.DirectTokenWrites only changes how the verdicts are stored: with EDS-NLP's own
+    ``process``, every token and entity ends with the same values, under the same keys."""
     from clinsearch.nlp.pipeline import load_pipeline
 
     nlp = load_pipeline(lang, full=False)
@@ -112,8 +123,23 @@ def test_direct_token_writes_give_every_token_the_value_edsnlp_writes(lang, monk
         "Mother with diabetes; father had a stroke. The patient denies chest pain.",
     ]
     ours = [token_verdicts(nlp, t) for t in texts]
-    for name, base in (("negation", NegationQualifier), ("hypothesis", HypothesisQualifier), ("family", FamilyContextQualifier)):
-        pipe = nlp.get_pipe(name)
-        monkeypatch.setattr(pipe, "process", types.MethodType(base.process, pipe))
+    with_edsnlp_process(nlp, monkeypatch)
     assert [token_verdicts(nlp, t) for t in texts] == ours
-    assert any(v[1] is False for doc in ours for v in doc) and any(v[1] is True for doc in ours for v in doc)
+    assert any(v[1] is False for doc in ours for v in doc[1:]) and any(v[1] is True for doc in ours for v in doc[1:])
+
+
+def test_direct_token_writes_on_demo_notes_through_the_full_pipeline(nlp, demo_texts, monkeypatch):
+    """The same on whole notes: sections (family history), dozens of boundaries, entities of
+    every pipe, entities across boundaries, cues that qualify nothing and cues that do."""
+    texts = demo_texts[:12] + [
+        "Antécédents familiaux :\nMère diabétique, père HTA.\n\nAntécédents :\nPas d'IDM. Suspicion d'EP.\n",
+        # entities across a termination (a comma, "et"): EDS-NLP gives them a second chance
+        "Pas de diabète de type 2, compliqué d'une rétinopathie et d'une néphropathie. Insuffisance rénale chronique, stade 3, connue.",
+        "Diabète de type 2, compliqué d'une rétinopathie. Le reste est exclu. Le bilan est négatif.",
+    ]
+    ours = [token_verdicts(nlp, t) for t in texts]
+    with_edsnlp_process(nlp, monkeypatch)
+    assert [token_verdicts(nlp, t) for t in texts] == ours
+    values = [v for doc in ours for v in doc[1:] if len(v) == 4]
+    for position in (1, 2, 3):  # negated, hypothetical and family tokens all occur
+        assert any(v[position] is True for v in values)
