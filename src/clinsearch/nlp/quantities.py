@@ -21,7 +21,7 @@ from itertools import repeat
 
 import edsnlp
 from edsnlp.pipes.misc.quantities.quantities import QuantitiesMatcher
-from edsnlp.utils.doc_to_text import aggregate_tokens
+from edsnlp.utils import doc_to_text
 from edsnlp.utils.filter import filter_spans, get_span_group
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
@@ -56,7 +56,7 @@ class QuickQuantities(QuantitiesMatcher):
     def __call__(self, doc: Doc) -> Doc:
         # the note's text and its tokens' offsets, as EDS-NLP's matchers read them: called as
         # they call it, so that its cache answers (a call written otherwise is another key)
-        text, starts, ends, _ = aggregate_tokens(doc, "TEXT", ignore_excluded=False, ignore_space_tokens=False)
+        text, starts, ends, _ = doc_to_text.aggregate_tokens(doc, "TEXT", ignore_excluded=False, ignore_space_tokens=False)
         self.__dict__["_offsets"] = (doc, text, starts, ends)
         try:
             return super().__call__(doc)
