@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from spacy.attrs import IDX, LENGTH
+
 from clinsearch.nlp.lexicon import LEXICON, load_eds_labels
 from clinsearch.nlp.pipeline import QUALIFIERS, load_pipeline
 
@@ -148,20 +150,20 @@ def contexts(doc) -> list[Context]:
     """The runs of tokens in a context other than affirmed. The qualifiers judge every token
     (``on_ents_only=False``); inside an entity the entity's own qualifiers decide, so that the
     index and ``note_nlp`` always agree."""
-    labels = _token_contexts(doc)
+    offsets = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []  # no Token objects made
+    labels = _token_contexts(doc, [idx for idx, _ in offsets])
     for span in doc.ents:
         label = _context(span)
         for i in range(span.start, span.end):
             labels[i] = label
     runs: list[Context] = []
     previous = None
-    for token, label in zip(doc, labels):
+    for (idx, length), label in zip(offsets, labels):
         if label is not None:
-            end = token.idx + len(token.text)
             if previous == label:
-                runs[-1].end = end
+                runs[-1].end = idx + length
             else:
-                runs.append(Context(token.idx, end, label))
+                runs.append(Context(idx, idx + length, label))
         previous = label
     return runs
 
@@ -172,9 +174,10 @@ def contexts(doc) -> list[Context]:
 _TOKEN_CONTEXTS = (("hypothesis", "hypothetical"), ("negation", "negated"), ("family", "family"))
 
 
-def _token_contexts(doc) -> list[str | None]:
-    index = {token.idx: token.i for token in doc}
-    labels: list[str | None] = [None] * len(doc)
+def _token_contexts(doc, starts: list[int]) -> list[str | None]:
+    """Each token's context (``starts``: the tokens' character offsets) from its qualifiers."""
+    index = {idx: i for i, idx in enumerate(starts)}
+    labels: list[str | None] = [None] * len(starts)
     wanted = dict(_TOKEN_CONTEXTS)
     found: dict[str, list[int]] = {name: [] for name in wanted}
     for key, value in doc.user_data.items():
@@ -187,15 +190,17 @@ def _token_contexts(doc) -> list[str | None]:
 
 
 def _context(obj) -> str | None:
+    extensions = obj._
     for name, context in (("family", "family"), ("negation", "negated"), ("hypothesis", "hypothetical")):
-        if _get(obj, name):
+        if _get(extensions, name):
             return context
     return None
 
 
 def _entity(span, sections, label: str | None = None) -> Entity:
     label = label or span.label_
-    code, vocabulary, concept = _code(span, label)
+    extensions = span._  # one spaCy ``Underscore`` for all the reads
+    code, vocabulary, concept = _code(span, label, extensions)
     section = next((name for start, end, name in sections if start <= span.start < end), None)
     return Entity(
         text=span.text,
@@ -204,17 +209,17 @@ def _entity(span, sections, label: str | None = None) -> Entity:
         label="lexicon" if label in LEXICON else label,
         code=code,
         vocabulary=vocabulary,
-        negated=bool(_get(span, "negation")),
-        hypothesis=bool(_get(span, "hypothesis")),
-        family=bool(_get(span, "family")),
-        history=bool(_get(span, "history")),
-        reported=bool(_get(span, "reported_speech")),
+        negated=bool(_get(extensions, "negation")),
+        hypothesis=bool(_get(extensions, "hypothesis")),
+        family=bool(_get(extensions, "family")),
+        history=bool(_get(extensions, "history")),
+        reported=bool(_get(extensions, "reported_speech")),
         section=section,
         concept=concept,
     )
 
 
-def _code(span, label: str) -> tuple[str | None, str | None, str | None]:
+def _code(span, label: str, extensions) -> tuple[str | None, str | None, str | None]:
     if label == "cim10":
         return span.kb_id_ or None, "CIM10", None
     if label == "drug":
@@ -224,13 +229,14 @@ def _code(span, label: str) -> tuple[str | None, str | None, str | None]:
         vocabulary, code = entry.code or (None, None)
         return code, vocabulary, entry.id
     if label == "date":
-        value = _get(span, "date")
+        value = _get(extensions, "date")
         return (str(value) if value is not None else None), "date", None
     if label == "measurement":
-        value = _get(span, "value")
+        value = _get(extensions, "value")
         return (str(value) if value is not None else None), "measurement", None
     return None, None, None
 
 
-def _get(span, name: str):
-    return getattr(span._, name, None) if span.has_extension(name) else None
+def _get(extensions, name: str):
+    """A span's extension value (``extensions``: its ``span._``), None when not registered."""
+    return getattr(extensions, name, None)
