@@ -62,6 +62,33 @@ def test_a_rerun_processes_only_new_or_changed_notes(data, tmp_path):
     assert query(data, "SELECT term_exists FROM note_nlp WHERE lexical_variant = 'embolie pulmonaire'") == [("Y",)]
 
 
+def test_worker_processes_write_what_one_process_writes(data, tmp_path, monkeypatch):
+    from clinsearch.nlp import run
+
+    warehouse(data, tmp_path)
+    monkeypatch.setattr(run, "FORK_FROM", 2)  # three notes are enough to fork here
+    monkeypatch.setattr(run, "TASK", 1)
+    columns = "note_id, start_char, end_char, label, code, term_exists, term_modifiers, term_temporal, section"
+    with open_store(data) as store:
+        assert run_nlp(store, processes=2).processed == 3
+        forked = store.query(f"SELECT {columns} FROM note_nlp ORDER BY ALL")
+        store.execute("DELETE FROM note_nlp_state")
+        assert run_nlp(store, processes=1).processed == 3
+        assert store.query(f"SELECT {columns} FROM note_nlp ORDER BY ALL") == forked
+    assert len(forked) > 10
+
+
+def test_workers_leave_what_they_inherit_out_of_garbage_collections():
+    import gc
+    import multiprocessing
+
+    from clinsearch.nlp import run
+
+    with multiprocessing.get_context("fork").Pool(1, initializer=run._worker_start) as pool:
+        assert pool.apply(gc.get_freeze_count) > 10_000
+    assert gc.get_freeze_count() == 0  # the parent is left as it was
+
+
 def test_ingest_runs_the_nlp_on_new_notes(data, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
