@@ -22,6 +22,7 @@ from clinsearch.nlp.regexes import (
     _where_found,
     _where_found_skipping,
     body_of,
+    case_variants,
     first_characters,
     lookahead,
     regex_matchers,
@@ -128,6 +129,12 @@ def test_a_guard_skips_a_pattern_absent_from_the_text(date_patterns):
         (regex.compile(r"(?P<n>un|deux)\s+(?P<n>jours?)"), ["deux jours"]),  # a name used twice, as EDS-NLP does
         (re.compile(r"\bbpco\b"), ["une bpco stade 2"]),  # a literal after \b: guarded (regex is slow there)
         (re.compile(r"(?<!pyelo)nephrite.{1,10}chron"), ["une nephrite chronique"]),  # re is slow after a look-behind
+        # ignoring case, as each engine folds it: the Kelvin sign is a k, the long s an s
+        (re.compile(r"[0-9]+ ans", re.IGNORECASE), ["12 ANS", "3 Ans", "5 anſ"]),
+        (re.compile(r"(?i)kyste[a-c]"), ["\u212aYSTEB", "kyſtec"]),
+        (regex.compile(r"(?i)(?<=\s)[pc]t[1-4]"), [" PT2", " cT3"]),
+        (regex.compile(r"(?i)[sz]tra(ss|ß)e"), ["STRASSE", "STRAẞE"]),
+        (re.compile(r"(?i)[^a]bc"), ["xBC", "\u212aBc"]),  # a negated class: no narrower
     ],
 )
 def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching):
@@ -141,7 +148,6 @@ def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching)
     "pattern",
     [
         re.compile(r"(\d)-\1"),  # back-reference
-        re.compile(r"[0-9]+ ans", re.IGNORECASE),  # case folding is not translated
         re.compile(r"[0-9]+(?i:ans)"),  # nor local flags
         regex.compile(r"[[:digit:]]+"),  # POSIX class: re and regex read it differently
         regex.compile(r"\p{Lu}\d"),  # a syntax re does not know
@@ -152,6 +158,41 @@ def test_the_relaxed_pattern_matches_what_the_pattern_matches(pattern, matching)
 )
 def test_patterns_that_go_unguarded(pattern):
     assert relaxed(pattern) is None
+
+
+@pytest.mark.parametrize("engine, flags", [("re", re.IGNORECASE | re.UNICODE), ("regex", regex.IGNORECASE | regex.V0)])
+def test_case_variants_are_what_the_engine_matches_ignoring_case(engine, flags):
+    module = re if engine == "re" else regex
+    every = "".join(map(chr, (*range(0xD800), *range(0xE000, 0x110000))))
+    for letters in ("k", "s", "i", "ß", "µ", "é", "a-f"):
+        points = frozenset(range(ord(letters[0]), ord(letters[-1]) + 1))
+        truth = set(map(ord, module.compile(f"[{letters}]", flags).findall(every)))
+        assert case_variants(points, engine, flags) == truth | points
+    assert 0x212A in case_variants(frozenset({ord("k")}), engine, flags)  # the Kelvin sign
+
+
+@pytest.fixture(scope="module")
+def case_insensitive_patterns(nlp):
+    """The pipeline's patterns that ignore case (pollution, TNM, the stroke pipe's exclusions), guarded."""
+    found = {}
+    for matcher in regex_matchers(nlp):
+        for _, patterns, *_ in matcher.regex:
+            for p in patterns:
+                if p.flags & re.IGNORECASE and relaxed(p) is not None:
+                    found[(p.pattern, p.flags)] = (p, re2.compile(relaxed(p)))
+    assert len(found) >= 5
+    return list(found.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["Dr.", "dr ", "PR ", "pT2", "N0", "M1", "ypt1b", "TX", "=====", "_____", "nnnnn", "BbBbW", "-----",
+                                 "L’ARRÊT du tabac", "permet de diminuer le RISQUE de maladie cardiovasculaire.", "AVC", "neurologie",
+                                 "\u212a", "ſ", "ı", "İ", "\n", " ", "é", "É"]), max_size=14), st.randoms())
+def test_relaxed_case_insensitive_patterns_are_never_stricter(case_insensitive_patterns, parts, rnd):
+    text = "".join(part.upper() if rnd.random() < 0.3 else part for part in parts)
+    for pattern, guard in case_insensitive_patterns:
+        if pattern.search(text) is not None:
+            assert guard.search(text.encode()) is not None, (pattern.pattern[:60], text)
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +217,7 @@ def test_relaxed_date_patterns_are_never_stricter(date_guards, text):
         (re.compile(r"x?"), None),  # may match the empty string
         (re.compile(r"[^\n]+"), None),  # negated: too broad to narrow
         (re.compile(r"\w+"), None),
-        (re.compile(r"abc", re.IGNORECASE), None),
+        (re.compile(r"abc", re.IGNORECASE), r"(?=[\U00000061])"),  # which the engine reads ignoring case too
     ],
 )
 def test_first_characters(pattern, first):

@@ -11,11 +11,12 @@ leaves the matches, their spans and their captured groups exactly as they were:
   character classes are spelt out code point by code point as the pattern's own engine reads
   them. RE2 (Google's automaton-based engine, ``google-re2``) tells in microseconds whether the
   relaxed pattern occurs in the text; when it does not, the pattern cannot match and is skipped.
-  A pattern that begins with a literal character has no guard (the backtracking engine jumps
-  from one occurrence of it to the next as fast: ``regex`` behind a look-behind too, ``re`` only
-  when the literal comes first), nor has one that cannot be relaxed safely
-  (back-references, case-insensitive or unusual flags, syntax that Python's parser might read
-  otherwise than ``regex``): those run as before.
+  Case-insensitive patterns are relaxed with each letter spelt out with its case variants, as
+  the pattern's own engine matches them (``case_variants``). A pattern that begins with a
+  literal character has no guard (the backtracking engine jumps from one occurrence of it to the
+  next as fast: ``regex`` behind a look-behind too, ``re`` only when the literal comes first and
+  case counts), nor has one that cannot be relaxed safely (back-references, local or unusual
+  flags, syntax that Python's parser might read otherwise than ``regex``): those run as before.
 * **a body**: EDS-NLP's date patterns begin with an optional look-behind,
   ``(?<=(depuis|du|jusqu'au ...).{,3})?``, that only records whether the date is a bound. It is
   optional and consumes nothing, so the pattern matches exactly where its *body* (the rest)
@@ -54,10 +55,10 @@ GUARD_FROM = 200  # characters: shorter texts are searched as EDS-NLP searches t
 MAX_REPEAT = 1000  # RE2's largest counted repetition
 FIRST_MAX = 200  # items of the first characters' class: a look-ahead on more would hardly narrow
 
-# The flags a pattern may carry and still be relaxed: anything else (case folding, ASCII or
-# locale classes, regex's version 1 or fuzzy matching) and the pattern runs unguarded.
-RE_FLAGS = re.UNICODE | re.DOTALL | re.MULTILINE | re.VERBOSE
-REGEX_FLAGS = regex.UNICODE | regex.VERSION0 | regex.DOTALL | regex.MULTILINE | regex.VERBOSE
+# The flags a pattern may carry and still be relaxed: anything else (ASCII or locale classes,
+# full case folding, regex's version 1 or fuzzy matching) and the pattern runs unguarded.
+RE_FLAGS = re.UNICODE | re.DOTALL | re.MULTILINE | re.VERBOSE | re.IGNORECASE
+REGEX_FLAGS = regex.UNICODE | regex.VERSION0 | regex.DOTALL | regex.MULTILINE | regex.VERBOSE | regex.IGNORECASE
 CATEGORIES = {
     sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D",
     sre.CATEGORY_SPACE: r"\s", sre.CATEGORY_NOT_SPACE: r"\S",
@@ -76,7 +77,7 @@ def relaxed(pattern) -> str | None:
     if parsed is None:
         return None
     tree, engine, dotall = parsed
-    if _leading_literal(tree, engine):
+    if _leading_literal(tree, engine, pattern.flags):
         return None  # the backtracking engine itself jumps from one occurrence of it to the next
     try:
         return _emit(tree, engine, pattern.flags, dotall)
@@ -106,7 +107,7 @@ def lookahead(pattern) -> str | None:
     pattern that begins with a literal, which the engine jumps to by itself -- in front of one,
     the look-ahead makes ``re`` try every place of the note instead (20 µs a note, not 2)."""
     parsed = _parse(pattern)
-    if parsed is None or _leading_literal(*parsed[:2]):
+    if parsed is None or _leading_literal(*parsed[:2], pattern.flags):
         return None
     return first_characters(pattern)
 
@@ -204,11 +205,14 @@ class _NoLookup(dict):
         return None  # a back-reference by name then fails to parse: no guard
 
 
-def _leading_literal(tree, engine: str) -> bool:
+def _leading_literal(tree, engine: str, flags: int = 0) -> bool:
     """Whether every match begins with one given character, which the backtracking engine jumps
     from one occurrence of to the next: ``regex`` does so behind look-arounds too, ``re`` only
-    when the literal comes first (after a look-behind it tries every place: 10 times slower);
-    neither after a ``\\b`` (measured 5 times slower)."""
+    when the literal comes first (after a look-behind it tries every place: 10 times slower) and
+    case counts (ignoring case, it tries every place); neither after a ``\\b`` (measured 5 times
+    slower)."""
+    if engine == "re" and flags & re.IGNORECASE:
+        return False
     for op, _ in tree:
         if op in (sre.ASSERT, sre.ASSERT_NOT) and engine == "regex":
             continue
@@ -220,9 +224,9 @@ def _emit(tree, engine: str, flags: int, dotall: bool) -> str:
     parts = []
     for op, av in tree:
         if op is sre.LITERAL:
-            parts.append(_char(av))
+            parts.append(_class(case_variants(frozenset({av}), engine, flags)) if flags & re.IGNORECASE else _char(av))
         elif op is sre.NOT_LITERAL:
-            parts.append(_class({av}, negate=True))
+            parts.append(_class({av}, negate=True))  # ignoring case, it excludes more: never fewer
         elif op is sre.ANY:
             parts.append(r"(?s:.)" if dotall else r"[^\n]")
         elif op is sre.IN:
@@ -253,28 +257,47 @@ def _emit(tree, engine: str, flags: int, dotall: bool) -> str:
 
 
 def _in(items, engine: str, flags: int) -> str:
-    points, negate = set(), False
+    points, spelt, negate = set(), set(), False
     for op, av in items:
         if op is sre.NEGATE:
             negate = True
         elif op is sre.LITERAL:
-            points.add(av)
+            spelt.add(av)
         elif op is sre.RANGE:
-            points.update(range(av[0], av[1] + 1))
+            spelt.update(range(av[0], av[1] + 1))
         elif op is sre.CATEGORY:
-            points |= category(CATEGORIES[av], engine, flags)
+            points |= category(CATEGORIES[av], engine, flags)  # asked with the flags: case included
         else:
             raise Unrelaxable(str(op))
-    return _class(points, negate)
+    if flags & re.IGNORECASE and not negate and spelt:
+        # (a negated class ignoring case excludes more than its characters: never fewer)
+        spelt = case_variants(frozenset(spelt), engine, flags)
+    return _class(points | spelt, negate)
 
 
 @cache
 def category(escape: str, engine: str, flags: int) -> frozenset[int]:
     """The code points ``escape`` (``\\d``, ``\\s``, ...) matches, asked of the pattern's own
     engine with its own flags: ``re`` and ``regex`` do not agree on ``\\w``, RE2 on none."""
-    every = "".join(map(chr, (*range(0xD800), *range(0xE000, 0x110000))))
     compiled = re.compile(escape, flags) if engine == "re" else regex.compile(escape, flags)
-    return frozenset(map(ord, compiled.findall(every)))
+    return frozenset(map(ord, compiled.findall(_every())))
+
+
+@cache
+def _every() -> str:
+    """Every code point but the surrogates, as one string."""
+    return "".join(map(chr, (*range(0xD800), *range(0xE000, 0x110000))))
+
+
+@cache
+def case_variants(points: frozenset[int], engine: str, flags: int) -> frozenset[int]:
+    """The code points that a class of ``points`` matches ignoring case, asked of the pattern's
+    own engine with its own flags over every code point (8 ms): ``re`` and ``regex`` fold case
+    each their way, and by their own Unicode tables (``regex``'s are newer than Python's)."""
+    module = re if engine == "re" else regex
+    inside = "".join(module.escape(chr(a)) if a == b else f"{module.escape(chr(a))}-{module.escape(chr(b))}" for a, b in _spans(points))
+    compiled = module.compile(f"[{inside}]", flags | module.IGNORECASE)
+    return frozenset({*points, *map(ord, compiled.findall(_every()))})
 
 
 def _char(point: int) -> str:
