@@ -270,7 +270,7 @@ def _in(items, engine: str, flags: int) -> str:
         else:
             raise Unrelaxable(str(op))
     if flags & re.IGNORECASE and not negate and spelt:
-        # (a negated class ignoring case excludes more than its characters: never fewer)
+        # a negated class stays as spelt: ignoring case it excludes more characters, never fewer
         spelt = case_variants(frozenset(spelt), engine, flags)
     return _class(points | spelt, negate)
 
