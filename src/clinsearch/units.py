@@ -4,7 +4,8 @@ conversions between the units a quantity is written in, each with its factor's s
 Cholesterol: 1 mmol/L = 38.67 mg/dL (molar mass 386.65 g/mol); French laboratories often write
 g/L (1 g/L = 100 mg/dL). Glucose: 1 mmol/L = 18.016 mg/dL (180.16 g/mol). Creatinine:
 1 mg/dL = 88.42 µmol/L (113.12 g/mol). HbA1c: IFCC mmol/mol = (NGSP % − 2.15) × 10.929
-(IFCC-NGSP master equation, Hoelzel et al., Clin Chem 2004).
+(IFCC-NGSP master equation, Hoelzel et al., Clin Chem 2004). Weight and height: 1 lb = 0.45359237
+kg and 1 in = 2.54 cm exactly (International Yard and Pound Agreement, 1959).
 
 >>> round(convert(6.0, "mmol/L", "g/L", "cholesterol"), 2)
 2.32
@@ -21,6 +22,8 @@ GLUCOSE_MG_DL_PER_MMOL_L = 18.016
 CREATININE_UMOL_L_PER_MG_DL = 88.42
 HBA1C_IFCC_PER_NGSP = 10.929
 HBA1C_NGSP_OFFSET = 2.15
+KG_PER_LB = 0.45359237
+CM_PER_INCH = 2.54
 
 # quantity -> {unit (normalised) -> (scale, offset)}: value in the quantity's first unit = value × scale + offset
 QUANTITIES: dict[str, dict[str, tuple[float, float]]] = {
@@ -60,6 +63,15 @@ LOINC: dict[str, str] = {
 def normalise(unit: str | None) -> str:
     """A unit as the tables key it: lower case, no spaces, one micro sign."""
     return (unit or "").strip().lower().replace(" ", "").replace("μ", "µ").replace("{1.73_m2}", "1.73m2").replace("/1.73.m2", "/1.73m2")
+
+
+def hba1c_ifcc(ngsp_percent: float) -> float:
+    """HbA1c in IFCC mmol/mol from NGSP % (the master equation above).
+
+    >>> round(hba1c_ifcc(7.0), 1)
+    53.0
+    """
+    return (ngsp_percent - HBA1C_NGSP_OFFSET) * HBA1C_IFCC_PER_NGSP
 
 
 def units_of(quantity: str) -> list[str]:

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from clinsearch.cohort.definition import Criterion, Definition
 from clinsearch.cohort.events import events
+from clinsearch.warehouse.concepts import FEMALE, MALE
 
 BIRTH = "coalesce(CAST(p.birth_datetime AS DATE), make_date(p.year_of_birth, coalesce(p.month_of_birth, 7), coalesce(p.day_of_birth, 1)))"
-SEX = "CASE WHEN p.gender_concept_id = 8532 OR upper(p.gender_source_value) IN ('F', 'FEMALE') THEN 'F' " \
-      "WHEN p.gender_concept_id = 8507 OR upper(p.gender_source_value) IN ('M', 'MALE') THEN 'M' END"
+SEX = f"CASE WHEN p.gender_concept_id = {FEMALE} OR upper(p.gender_source_value) IN ('F', 'FEMALE') THEN 'F' " \
+      f"WHEN p.gender_concept_id = {MALE} OR upper(p.gender_source_value) IN ('M', 'MALE') THEN 'M' END"
 
 
 @dataclass

@@ -10,7 +10,6 @@ so that the result can say so.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +19,17 @@ from clinsearch import units
 from clinsearch.cohort.definition import Criterion
 from clinsearch.search import engine
 from clinsearch.search.index import from_day_number
+from clinsearch.text import fold
+from clinsearch.warehouse.concepts import VISIT_EMERGENCY, VISIT_EMERGENCY_AND_INPATIENT, VISIT_INPATIENT, VISIT_OUTPATIENT
 
-VISIT_CONCEPTS = {"inpatient": (9201, 262), "outpatient": (9202,), "emergency": (9203, 262)}
+# a visit criterion's kind -> the visit concepts it counts (an emergency visit that led to admission counts as both)
+VISIT_CONCEPTS = {"inpatient": (VISIT_INPATIENT, VISIT_EMERGENCY_AND_INPATIENT), "outpatient": (VISIT_OUTPATIENT,),
+                  "emergency": (VISIT_EMERGENCY, VISIT_EMERGENCY_AND_INPATIENT)}
+
+# The study description folded in SQL as ``clinsearch.text.fold`` folds the criterion's words:
+# DuckDB's lower() keeps the two letters whose case folding differs from their lower case in
+# Latin and Greek text, ß (fold: ss) and ς (fold: σ), so they are replaced here.
+FOLDED_DESCRIPTION = "replace(replace(strip_accents(lower(image_study_description)), 'ß', 'ss'), 'ς', 'σ')"
 
 # type -> (table, date column, code column)
 CODED = {
@@ -66,8 +74,8 @@ def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple
         if "body_part" in spec:
             clauses.append("upper(anatomic_site_source_value) = ?")
             params.append(spec["body_part"].upper())
-        for word in _fold(spec.get("description", "")).split():
-            clauses.append("strip_accents(lower(image_study_description)) LIKE ? ESCAPE '\\'")
+        for word in fold(spec.get("description", "")).split():
+            clauses.append(f"{FOLDED_DESCRIPTION} LIKE ? ESCAPE '\\'")
             params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         return Events(f"SELECT person_id, image_occurrence_date AS day FROM image_occurrence WHERE {' AND '.join(clauses)}", params)
     if criterion.type == "text":
@@ -122,6 +130,3 @@ def _measurement(store, criterion: Criterion) -> Events:
         bound_params.extend([*params, spec["max"]])
     return Events(f"{base} AND value_as_number IS NOT NULL AND {' AND '.join(bounds)}", [code, *bound_params], warnings=warnings)
 
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))

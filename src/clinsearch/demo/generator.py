@@ -30,6 +30,7 @@ from clinsearch.demo import phrases
 from clinsearch.demo.files import write_articles, write_dicom_series
 from clinsearch.demo.notes import compose
 from clinsearch.ids import local_concept_id
+from clinsearch.warehouse.concepts import EHR, FEMALE, MALE, VISIT
 
 START = dt.date(2015, 1, 1)
 END = dt.date(2025, 6, 30)
@@ -109,7 +110,7 @@ def _patient(rng: random.Random, number: int) -> dict:
 
 def _person_rows(tables: dict, p: dict) -> None:
     tables["person"].append({
-        "person_id": p["person_id"], "gender_concept_id": 8507 if p["sex"] == "M" else 8532,
+        "person_id": p["person_id"], "gender_concept_id": MALE if p["sex"] == "M" else FEMALE,
         "year_of_birth": p["birth_date"].year, "month_of_birth": p["birth_date"].month, "day_of_birth": p["birth_date"].day,
         "birth_datetime": f"{p['birth_date']}T00:00:00", "race_concept_id": 0, "ethnicity_concept_id": 0,
         "person_source_value": p["ipp"], "gender_source_value": p["sex"],
@@ -133,16 +134,16 @@ def _write_patient(rng, p, count, tables, care_sites, ids, manifest, truth_notes
         length = rng.randint(2, 12) if kind == "inpatient" else 0
         tables["visit_occurrence"].append({
             "visit_occurrence_id": visit, "person_id": p["person_id"],
-            "visit_concept_id": {"inpatient": 9201, "outpatient": 9202, "emergency": 9203}[kind],
+            "visit_concept_id": VISIT[kind],
             "visit_start_date": day, "visit_end_date": day + dt.timedelta(days=length),
-            "visit_type_concept_id": 32817, "care_site_id": care_sites[department], "visit_source_value": kind,
+            "visit_type_concept_id": EHR, "care_site_id": care_sites[department], "visit_source_value": kind,
         })
         values = _measurements(rng, p, day, visit, tables, ids) if note_type in ("CRH", "CONS", "URG") else {}
         if index == 0:
             ids["observation"] += 1
             tables["observation"].append({
                 "observation_id": ids["observation"], "person_id": p["person_id"], "observation_concept_id": 0,
-                "observation_date": day, "observation_type_concept_id": 32817, "value_as_string": p["smoking_text"],
+                "observation_date": day, "observation_type_concept_id": EHR, "value_as_string": p["smoking_text"],
                 "observation_source_value": phrases.SMOKING_LOINC, "value_source_value": p["smoking"],
                 "visit_occurrence_id": visit,
             })
@@ -153,7 +154,7 @@ def _write_patient(rng, p, count, tables, care_sites, ids, manifest, truth_notes
             ids["procedure"] += 1
             tables["procedure_occurrence"].append({
                 "procedure_occurrence_id": ids["procedure"], "person_id": p["person_id"], "procedure_concept_id": 0,
-                "procedure_date": day, "procedure_type_concept_id": 32817, "visit_occurrence_id": visit,
+                "procedure_date": day, "procedure_type_concept_id": EHR, "visit_occurrence_id": visit,
                 "procedure_source_value": procedure[0], "procedure_source_concept_id": local_concept_id("CCAM", procedure[0]),
             })
         writer = compose(rng, p, note_type, department, day, true_mentions, traps, values, drugs if note_type != "CRI" else [], procedure)
@@ -178,7 +179,7 @@ def _write_patient(rng, p, count, tables, care_sites, ids, manifest, truth_notes
         if condition not in p["diagnosed"] and rng.random() < 0.5:
             _code(p, condition, days[-1], ids["visit"], tables, ids)
     if rng.random() < 0.03:
-        tables["death"].append({"person_id": p["person_id"], "death_date": days[-1] + dt.timedelta(days=rng.randint(1, 200)), "death_type_concept_id": 32817})
+        tables["death"].append({"person_id": p["person_id"], "death_date": days[-1] + dt.timedelta(days=rng.randint(1, 200)), "death_type_concept_id": EHR})
 
 
 def _plan(rng, p, note_type, first):
@@ -223,7 +224,7 @@ def _diagnose(rng, p, condition, day, visit, tables, ids) -> None:
         tables["drug_exposure"].append({
             "drug_exposure_id": ids["drug"], "person_id": p["person_id"], "drug_concept_id": 0,
             "drug_exposure_start_date": day, "drug_exposure_end_date": day + dt.timedelta(days=rng.choice([30, 90, 365])),
-            "drug_type_concept_id": 32817, "sig": phrases.DRUGS[drug][1], "visit_occurrence_id": visit,
+            "drug_type_concept_id": EHR, "sig": phrases.DRUGS[drug][1], "visit_occurrence_id": visit,
             "drug_source_value": atc, "drug_source_concept_id": local_concept_id("ATC", atc),
         })
 
@@ -234,7 +235,7 @@ def _code(p, condition, day, visit, tables, ids) -> None:
     ids["condition"] += 1
     tables["condition_occurrence"].append({
         "condition_occurrence_id": ids["condition"], "person_id": p["person_id"], "condition_concept_id": 0,
-        "condition_start_date": day, "condition_type_concept_id": 32817, "visit_occurrence_id": visit,
+        "condition_start_date": day, "condition_type_concept_id": EHR, "visit_occurrence_id": visit,
         "condition_source_value": code, "condition_source_concept_id": local_concept_id("CIM10", code),
     })
 
@@ -262,7 +263,7 @@ def _measurements(rng, p, day, visit, tables, ids) -> dict:
         values[code] = round(values[code], 1)
         tables["measurement"].append({
             "measurement_id": ids["measurement"], "person_id": p["person_id"], "measurement_concept_id": 0,
-            "measurement_date": day, "measurement_type_concept_id": 32817, "value_as_number": values[code],
+            "measurement_date": day, "measurement_type_concept_id": EHR, "value_as_number": values[code],
             "visit_occurrence_id": visit, "measurement_source_value": code,
             "measurement_source_concept_id": local_concept_id("LOINC", code), "unit_source_value": unit,
         })

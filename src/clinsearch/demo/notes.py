@@ -133,6 +133,16 @@ def labs(w: NoteWriter, values: dict) -> None:
         w.line("Biologie : " + ", ".join(parts) + ".")
 
 
+def findings(w: NoteWriter, rng: random.Random, heading: str, mentions: list[tuple[str, str]], empty: str = "") -> None:
+    """A line ``heading : `` with each mention written (``empty`` when there is none)."""
+    w.write(f"{heading} : ")
+    for condition, status in mentions:
+        w.mention(rng, condition, status)
+    if not mentions and empty:
+        w.write(empty)
+    w.line()
+
+
 def treatment(w: NoteWriter, drugs: list[str]) -> None:
     if drugs:
         w.line("Traitement :")
@@ -154,32 +164,20 @@ def compose(rng: random.Random, patient: dict, note_type: str, department: str, 
     if note_type == "CRI":
         w.line("Indication : " + rng.choice(["bilan étiologique.", "douleur thoracique.", "dyspnée aiguë.", "contrôle."]))
         w.line("Technique : acquisition selon le protocole standard, sans complication.")
-        w.write("Résultats : ")
-        for condition, status in current:
-            w.mention(rng, condition, status)
-        w.line()
+        findings(w, rng, "Résultats", current)
         w.line("Conclusion : examen interprété en lien avec le clinicien.")
     elif note_type == "CRO":
         w.line(f"Indication opératoire : {who.lower()} de {age} ans adressé{'e' if patient['sex'] == 'F' else ''} pour prise en charge chirurgicale.")
         if procedure:
             w.line(f"Intervention : {procedure[1]} (CCAM {procedure[0]}).")
         w.line("Installation en décubitus dorsal, anesthésie générale. Exploration sans particularité.")
-        w.write("Constatations : ")
-        for condition, status in current:
-            w.mention(rng, condition, status)
-        w.line()
+        findings(w, rng, "Constatations", current)
         w.line("Fermeture plan par plan. Suites opératoires simples attendues.")
     else:
         reason = {"CRH": "Motif d'hospitalisation", "URG": "Motif de consultation aux urgences", "CONS": "Motif de consultation"}[note_type]
         w.line(f"{reason} : " + rng.choice(["douleur thoracique", "dyspnée", "altération de l'état général", "suivi", "bilan", "malaise", "fièvre"]) + ".")
         w.line()
-        w.write("Antécédents : ")
-        if history:
-            for condition, status in history:
-                w.mention(rng, condition, status)
-        else:
-            w.write("pas d'antécédent notable. ")
-        w.line()
+        findings(w, rng, "Antécédents", history, empty="pas d'antécédent notable. ")
         w.line(f"Mode de vie : {patient['smoking_text'].lower()}.")
         w.line()
         e = "e" if patient["sex"] == "F" else ""
@@ -190,12 +188,7 @@ def compose(rng: random.Random, patient: dict, note_type: str, department: str, 
         vitals(w, values)
         labs(w, values)
         w.line()
-        w.write("Conclusion : ")
-        for condition, status in current:
-            w.mention(rng, condition, status)
-        if not current:
-            w.write("pas de nouvel élément. ")
-        w.line()
+        findings(w, rng, "Conclusion", current, empty="pas de nouvel élément. ")
         treatment(w, drugs)
     signature(w, rng)
     return w

@@ -23,9 +23,10 @@ import numpy as np
 from scipy import stats
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from clinsearch.evaluate.defaults import DEFAULT_THRESHOLDS
+
 Z95 = stats.norm.ppf(0.975)
 EPS = 1e-6
-DEFAULT_THRESHOLDS = (0.05, 0.1, 0.2)
 NET_BENEFIT_GRID = tuple(round(t / 100, 2) for t in range(1, 100))
 
 

@@ -23,7 +23,9 @@ SMALL_EVENTS = 10  # events (or non-events)
 
 
 def evaluate(data: Dataset, thresholds=metrics.DEFAULT_THRESHOLDS, rescale: str | None = None) -> dict:
-    thresholds = tuple(sorted(set(float(t) for t in thresholds)))
+    """Every measure of each score of ``data``; ``thresholds`` are the risks of the threshold
+    table (None: ``metrics.DEFAULT_THRESHOLDS``)."""
+    thresholds = tuple(sorted(set(float(t) for t in (metrics.DEFAULT_THRESHOLDS if thresholds is None else thresholds))))
     for t in thresholds:
         if not 0 < t < 1:
             raise EvaluationError(f"threshold {t:g} is not a probability strictly between 0 and 1")
@@ -101,7 +103,7 @@ def _by_group(data: Dataset, column: str, values: np.ndarray, scores: dict, thre
             entry[name] = metrics.summary(y, p[mask], thresholds) if 0 < events < n else {"n": n, "events": events, "note": "a single class: not measurable"}
         groups[str(value)] = entry
     fairness = {}
-    first = thresholds[0] if thresholds else 0.1
+    first = thresholds[0] if thresholds else metrics.DEFAULT_THRESHOLDS[1]  # none asked for: the middle default, 10 %
     for name, p in scores.items():
         frame = MetricFrame(
             metrics={"auroc": _safe_auroc, "brier": _brier, "observed_rate": _observed, "mean_predicted": _mean_predicted,

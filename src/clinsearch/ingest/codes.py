@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 from clinsearch.ids import local_concept_id
+from clinsearch.warehouse import concepts
 from clinsearch.warehouse.records import Row
 
 
@@ -28,11 +29,19 @@ def vocabulary_for(system: str | None) -> str:
     return _data("vocabularies.json")["systems"].get(system.rstrip("/"), _data("vocabularies.json")["systems"].get(system, system))
 
 
+# group -> (the FHIR codes of fhir_codes.json, or None: keys are concept names; the concept ids)
+_GROUPS = {"gender": ("gender", concepts.GENDER), "visit": ("encounter_class", concepts.VISIT), "type": (None, concepts.TYPE)}
+
+
 def omop_concept(group: str, key: str | None) -> int | None:
-    """A standard OMOP concept id from ``omop_concepts.json`` (gender, visit, type)."""
+    """The standard OMOP concept id (``clinsearch.warehouse.concepts``) of a FHIR code: a
+    Patient.gender (group ``gender``), an Encounter.class (``visit``), or a record type
+    (``type``: ``ehr``, ``nlp``); None for a code it does not know."""
     if key is None:
         return None
-    return _data("omop_concepts.json")[group].get(key)
+    codes, ids = _GROUPS[group]
+    name = _data("fhir_codes.json")[codes].get(key) if codes else key
+    return ids.get(name) if name else None
 
 
 def concept_row(vocabulary_id: str, code: str, name: str | None, domain_id: str) -> Row:

@@ -30,12 +30,12 @@ from typing import Callable, Iterator
 
 from clinsearch.ids import stable_id
 from clinsearch.ingest.values import decode_text, parse_date, parse_datetime, parse_int
+from clinsearch.warehouse.concepts import EHR
 from clinsearch.warehouse.records import Parsed, Record, Rejected, Row, UnreadableFile
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 MANIFEST_NAME = "manifest.csv"
 FIELDS = ("person_id", "person_source_value", "date", "datetime", "type", "title", "language", "id", "visit_occurrence_id", "care_site_id")
-EHR = 32817
 
 PersonResolver = Callable[[str], int]
 
@@ -196,24 +196,26 @@ def _note(text: str, meta: dict, position: str, resolve_person: PersonResolver, 
         care_site = parse_int(meta["care_site_id"]) if meta.get("care_site_id") else None
     except ValueError as exc:
         return Rejected(position, str(exc))
-    note = {
-        "note_id": stable_id("note", f"document:{source}"),
-        "person_id": person_id,
-        "note_date": day,
-        "note_datetime": moment,
-        "note_type_concept_id": EHR,
-        "note_class_concept_id": 0,
-        "note_title": meta.get("title") or meta.get("type"),
-        "note_text": text,
-        "encoding_concept_id": 0,
-        "language_concept_id": 0,
-        "visit_occurrence_id": visit,
-        "note_source_value": source,
-        "note_class_source_value": meta.get("type"),
-        "language_source_value": meta.get("language"),
-        "care_site_id": care_site,
-    }
-    return Parsed(position, [Row("note", note)])
+    note = note_row(
+        note_id=stable_id("note", f"document:{source}"),
+        person_id=person_id,
+        note_date=day,
+        note_datetime=moment,
+        note_title=meta.get("title") or meta.get("type"),
+        note_text=text,
+        visit_occurrence_id=visit,
+        note_source_value=source,
+        note_class_source_value=meta.get("type"),
+        language_source_value=meta.get("language"),
+        care_site_id=care_site,
+    )
+    return Parsed(position, [note])
+
+
+def note_row(**columns) -> Row:
+    """A ``note`` row: the given columns, read from the hospital's records (type EHR), with no
+    standard class, encoding or language concept (0: the source values are kept)."""
+    return Row("note", {"note_type_concept_id": EHR, "note_class_concept_id": 0, "encoding_concept_id": 0, "language_concept_id": 0, **columns})
 
 
 def _person(meta: dict, resolve_person: PersonResolver) -> int:

@@ -5,20 +5,19 @@ becomes, a string saying why it is skipped, or raises ``MappingError`` (the reso
 quarantined). Mapping follows the HL7 FHIR-to-OMOP guidance in spirit: Patient -> person (+
 death, + person_identity), Encounter -> visit_occurrence, Condition -> condition_occurrence,
 Observation -> measurement (numeric values, one row per component) or observation (coded or
-text values), Medication* -> drug_exposure, Procedure -> procedure_occurrence,
-DocumentReference / DiagnosticReport text -> note, ImagingStudy -> image_occurrence (per series).
+text values), Medication* -> drug_exposure, Procedure -> procedure_occurrence; the resources
+that carry documents (DocumentReference, DiagnosticReport, ImagingStudy) are mapped in
+``fhir_documents``. ``MAPPERS`` names the mapper of every resource type.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from typing import Callable
 
 from clinsearch.ids import person_id_for, stable_id
 from clinsearch.ingest.codes import omop_concept
+from clinsearch.ingest.fhir_documents import diagnostic_report, document_reference, imaging_study
 from clinsearch.ingest.fhir_fields import (
     MappingError,
     References,
@@ -32,9 +31,28 @@ from clinsearch.ingest.fhir_fields import (
     when,
 )
 from clinsearch.ingest.values import parse_partial_date
+from clinsearch.warehouse.concepts import EHR
 from clinsearch.warehouse.records import Row
 
-EHR = 32817  # OMOP type concept "EHR"
+
+# --- columns every event row has -------------------------------------------------------------
+
+
+def _event(domain: str, person: int, visit: int | None, code: str | None, concept_id: int | None) -> dict:
+    """The columns of a coded event row of table ``domain``: patient, visit, the EHR type, the
+    source code and its local concept, no standard concept (0: no licensed vocabulary maps it)."""
+    return {"person_id": person, "visit_occurrence_id": visit, f"{domain}_concept_id": 0, f"{domain}_type_concept_id": EHR,
+            f"{domain}_source_value": code, f"{domain}_source_concept_id": concept_id}
+
+
+def _span(prefix: str, start, start_at, end, end_at) -> dict:
+    """The ``{prefix}_start_date``, ``_start_datetime``, ``_end_date`` and ``_end_datetime`` columns."""
+    return {f"{prefix}_start_date": start, f"{prefix}_start_datetime": start_at, f"{prefix}_end_date": end, f"{prefix}_end_datetime": end_at}
+
+
+def _period_end(resource: dict, name: str) -> tuple:
+    """(date, datetime) of the end of the resource's Period ``name``; (None, None) without one."""
+    return when({"end": (resource.get(name) or {}).get("end")}, "end")
 
 
 # --- mappers ----------------------------------------------------------------------------------
@@ -115,8 +133,7 @@ def _identity(resource: dict, person_id: int, born) -> dict:
 
 def encounter(resource: dict, refs: References) -> list[Row]:
     start, start_at = when(resource, "period", required="start")
-    period = resource.get("period") or {}
-    end, end_at = when({"end": period.get("end")}, "end")
+    end, end_at = _period_end(resource, "period")
     kind = (resource.get("class") or {}).get("code")
     type_text = next((t.get("text") or (first_coding(t) or ("", "", ""))[2] for t in resource.get("type") or []), None)
     return [
@@ -126,10 +143,7 @@ def encounter(resource: dict, refs: References) -> list[Row]:
                 "visit_occurrence_id": stable_id("visit_occurrence", resource_key(resource)),
                 "person_id": person_of(resource, refs),
                 "visit_concept_id": omop_concept("visit", kind) or 0,
-                "visit_start_date": start,
-                "visit_start_datetime": start_at,
-                "visit_end_date": end,
-                "visit_end_datetime": end_at,
+                **_span("visit", start, start_at, end, end_at),
                 "visit_type_concept_id": EHR,
                 "visit_source_value": " | ".join(v for v in (kind, type_text) if v) or None,
             },
@@ -145,16 +159,8 @@ def condition(resource: dict, refs: References) -> list[Row]:
     status = first_coding(resource.get("clinicalStatus"))
     row = {
         "condition_occurrence_id": stable_id("condition_occurrence", resource_key(resource)),
-        "person_id": person,
-        "condition_concept_id": 0,
-        "condition_start_date": start,
-        "condition_start_datetime": start_at,
-        "condition_end_date": end,
-        "condition_end_datetime": end_at,
-        "condition_type_concept_id": EHR,
-        "visit_occurrence_id": visit_of(resource, refs),
-        "condition_source_value": code,
-        "condition_source_concept_id": concept_id,
+        **_event("condition", person, visit_of(resource, refs), code, concept_id),
+        **_span("condition", start, start_at, end, end_at),
         "condition_status_source_value": status[1] if status else None,
     }
     return [Row("condition_occurrence", row), *concepts]
@@ -164,7 +170,7 @@ def observation(resource: dict, refs: References) -> list[Row]:
     person = person_of(resource, refs)
     day, moment = when(resource, "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", required="effective")
     code, concept_id, concepts = code_rows(resource.get("code"), "Measurement", "observation")
-    base = {"person_id": person, "visit_occurrence_id": visit_of(resource, refs)}
+    visit = visit_of(resource, refs)
     rid = resource_key(resource)
     quantities = []
     if isinstance(resource.get("valueQuantity"), dict):
@@ -181,17 +187,13 @@ def observation(resource: dict, refs: References) -> list[Row]:
             Row(
                 "measurement",
                 {
-                    **base,
+                    **_event("measurement", person, visit, q_code, q_concept),
                     "measurement_id": stable_id("measurement", rid + suffix),
-                    "measurement_concept_id": 0,
                     "measurement_date": day,
                     "measurement_datetime": moment,
-                    "measurement_type_concept_id": EHR,
                     "value_as_number": number(quantity.get("value")),
                     "range_low": low,
                     "range_high": high,
-                    "measurement_source_value": q_code,
-                    "measurement_source_concept_id": q_concept,
                     "unit_source_value": quantity.get("unit") or quantity.get("code"),
                     "value_source_value": text_of(quantity.get("value")),
                 },
@@ -199,7 +201,9 @@ def observation(resource: dict, refs: References) -> list[Row]:
         )
     if rows:
         return rows + concepts
-    return [Row("observation", {**base, **_observation_value(resource), "observation_id": stable_id("observation", rid), "observation_concept_id": 0, "observation_date": day, "observation_datetime": moment, "observation_type_concept_id": EHR, "observation_source_value": code, "observation_source_concept_id": concept_id}), *concepts]
+    row = {**_event("observation", person, visit, code, concept_id), **_observation_value(resource), "observation_id": stable_id("observation", rid),
+           "observation_date": day, "observation_datetime": moment}
+    return [Row("observation", row), *concepts]
 
 
 def _observation_value(resource: dict) -> dict:
@@ -231,28 +235,19 @@ def _medication(resource: dict, refs: References, date_fields: tuple[str, ...]) 
             raise MappingError("no medication code (medicationCodeableConcept or medicationReference.display)")
         code, concept_id, concepts = display, None, []
     start, start_at = when(resource, *date_fields, required="start")
-    period = resource.get("effectivePeriod") or {}
-    end, end_at = when({"end": period.get("end")}, "end")
+    end, end_at = _period_end(resource, "effectivePeriod")
     dosage = (resource.get("dosageInstruction") or resource.get("dosage") or [{}])
     dosage = dosage[0] if isinstance(dosage, list) else dosage
     dispense = resource.get("dispenseRequest") or {}
     supply = (dispense.get("expectedSupplyDuration") or {}).get("value")
     row = {
         "drug_exposure_id": stable_id("drug_exposure", resource_key(resource)),
-        "person_id": person,
-        "drug_concept_id": 0,
-        "drug_exposure_start_date": start,
-        "drug_exposure_start_datetime": start_at,
-        "drug_exposure_end_date": end or start,
-        "drug_exposure_end_datetime": end_at,
-        "drug_type_concept_id": EHR,
+        **_event("drug", person, visit_of(resource, refs, "encounter" if "encounter" in resource else "context"), code, concept_id),
+        **_span("drug_exposure", start, start_at, end or start, end_at),
         "stop_reason": (resource.get("statusReason") or {}).get("text") if isinstance(resource.get("statusReason"), dict) else None,
         "quantity": number((dispense.get("quantity") or {}).get("value")),
         "days_supply": int(supply) if isinstance(supply, (int, float)) else None,
         "sig": dosage.get("text") if isinstance(dosage, dict) else None,
-        "visit_occurrence_id": visit_of(resource, refs, "encounter" if "encounter" in resource else "context"),
-        "drug_source_value": code,
-        "drug_source_concept_id": concept_id,
     }
     return [Row("drug_exposure", row), *concepts]
 
@@ -273,136 +268,16 @@ def procedure(resource: dict, refs: References) -> list[Row]:
     person = person_of(resource, refs)
     code, concept_id, concepts = code_rows(resource.get("code"), "Procedure", "procedure")
     day, moment = when(resource, "performedDateTime", "performedPeriod", required="performed")
-    period = resource.get("performedPeriod") or {}
-    end, end_at = when({"end": period.get("end")}, "end")
+    end, end_at = _period_end(resource, "performedPeriod")
     row = {
         "procedure_occurrence_id": stable_id("procedure_occurrence", resource_key(resource)),
-        "person_id": person,
-        "procedure_concept_id": 0,
+        **_event("procedure", person, visit_of(resource, refs), code, concept_id),
         "procedure_date": day,
         "procedure_datetime": moment,
         "procedure_end_date": end,
         "procedure_end_datetime": end_at,
-        "procedure_type_concept_id": EHR,
-        "visit_occurrence_id": visit_of(resource, refs),
-        "procedure_source_value": code,
-        "procedure_source_concept_id": concept_id,
     }
     return [Row("procedure_occurrence", row), *concepts]
-
-
-def _attachment_text(attachment: dict) -> str | None:
-    kind = (attachment.get("contentType") or "text/plain").split(";")[0].strip().lower()
-    data = attachment.get("data")
-    if not data:
-        return None
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise MappingError("attachment data is not valid base64") from None
-    if kind == "application/pdf":
-        from clinsearch.ingest.documents import pdf_text
-
-        try:
-            return pdf_text(raw)
-        except ValueError as exc:
-            raise MappingError(f"attachment: {exc}") from None
-    if not kind.startswith("text/"):
-        raise MappingError(f"attachment of type {kind} holds no text clinsearch can read")
-    charset = re.search(r"charset=([\w-]+)", attachment.get("contentType") or "")
-    text = raw.decode(charset.group(1) if charset else "utf-8", errors="replace")
-    if kind == "text/html":
-        text = re.sub(r"<[^>]+>", " ", text)
-    return text
-
-
-def _notes(resource: dict, refs: References, attachments: list[dict], title_concept: dict | None, date_fields: tuple[str, ...]) -> list[Row] | str:
-    person = person_of(resource, refs)
-    day, moment = when(resource, *date_fields, required="document")
-    title = (title_concept or {}).get("text") or ((first_coding(title_concept) or (None, None, None))[2])
-    rows = []
-    for index, attachment in enumerate(attachments):
-        text = _attachment_text(attachment or {})
-        if not text or not text.strip():
-            continue
-        suffix = f"#{index}" if len(attachments) > 1 else ""
-        rows.append(
-            Row(
-                "note",
-                {
-                    "note_id": stable_id("note", resource_key(resource) + suffix),
-                    "person_id": person,
-                    "note_date": day,
-                    "note_datetime": moment,
-                    "note_type_concept_id": EHR,
-                    "note_class_concept_id": 0,
-                    "note_title": attachment.get("title") or title,
-                    "note_text": text,
-                    "encoding_concept_id": 0,
-                    "language_concept_id": 0,
-                    "visit_occurrence_id": visit_of(resource, refs),
-                    "note_source_value": resource_key(resource) + suffix,
-                    "note_class_source_value": title,
-                    "language_source_value": (attachment.get("language") or "").split("-")[0] or None,
-                },
-            )
-        )
-    return rows or f"{resource['resourceType']} without text"
-
-
-def document_reference(resource: dict, refs: References) -> list[Row] | str:
-    context = resource.get("context") or {}
-    encounters = context.get("encounter") or []
-    resource = dict(resource, encounter=encounters[0] if encounters else None, contextPeriod=context.get("period"))
-    attachments = [c.get("attachment") for c in resource.get("content") or []]
-    return _notes(resource, refs, attachments, resource.get("type"), ("date", "contextPeriod"))
-
-
-def diagnostic_report(resource: dict, refs: References) -> list[Row] | str:
-    attachments = list(resource.get("presentedForm") or [])
-    if not attachments and resource.get("conclusion"):
-        text = base64.b64encode(resource["conclusion"].encode("utf-8")).decode("ascii")
-        attachments = [{"contentType": "text/plain", "data": text}]
-    return _notes(resource, refs, attachments, resource.get("code"), ("effectiveDateTime", "effectivePeriod", "issued"))
-
-
-def imaging_study(resource: dict, refs: References) -> list[Row]:
-    person = person_of(resource, refs)
-    day, _ = when(resource, "started", required="started")
-    # The study UID: an identifier in system urn:dicom:uid, or any identifier written urn:oid:...
-    study_uid = next(
-        (
-            str(i.get("value")).removeprefix("urn:oid:")
-            for i in resource.get("identifier") or []
-            if i.get("system") == "urn:dicom:uid" or str(i.get("value", "")).startswith("urn:oid:")
-        ),
-        None,
-    )
-    base = {
-        "person_id": person,
-        "visit_occurrence_id": visit_of(resource, refs),
-        "image_occurrence_date": day,
-        "image_study_uid": study_uid,
-        "image_study_description": resource.get("description"),
-    }
-    rows = []
-    for series in resource.get("series") or [{}]:
-        body = series.get("bodySite") or {}
-        rows.append(
-            Row(
-                "image_occurrence",
-                {
-                    **base,
-                    "image_occurrence_id": stable_id("image_occurrence", f"{resource_key(resource)}#{series.get('uid', '')}"),
-                    "image_series_uid": series.get("uid"),
-                    "modality_source_value": (series.get("modality") or {}).get("code"),
-                    "anatomic_site_source_value": body.get("display") or body.get("code"),
-                    "image_series_description": series.get("description"),
-                    "number_of_instances": series.get("numberOfInstances"),
-                },
-            )
-        )
-    return rows
 
 
 MAPPERS: dict[str, Callable[[dict, References], list[Row] | str]] = {

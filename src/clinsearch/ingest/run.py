@@ -1,6 +1,14 @@
 """The ingest run: discover sources, read each with its reader, load it into the warehouse.
 
->>> # clinsearch.ingest.run.ingest(store, [Path("export/")]) -> IngestResult
+>>> import tempfile
+>>> from clinsearch.warehouse.store import open_store
+>>> with tempfile.TemporaryDirectory() as folder:
+...     export = Path(folder, "person.csv")
+...     _ = export.write_text("person_id,gender_concept_id,year_of_birth\\n1,8507,1950\\n2,8532,1961\\n", encoding="utf-8")
+...     with open_store(Path(folder, "data")) as store:
+...         result = ingest(store, [export])
+>>> result.ok, result.totals()["loaded"]
+(True, 2)
 """
 
 from __future__ import annotations

@@ -15,25 +15,20 @@ Which codes stand for which input is data (``data/inputs.json``). The rules:
 from __future__ import annotations
 
 import datetime as dt
-import json
-from functools import lru_cache
-from importlib import resources
 
 from clinsearch.scores import units
 from clinsearch.scores.model import Input
+from clinsearch.scores.tables import table
+from clinsearch.warehouse.concepts import FEMALE, MALE
 from clinsearch.warehouse.duckdb import DuckDBStore
 
-MALE, FEMALE = 8507, 8532
 
-
-@lru_cache(maxsize=None)
 def codes() -> dict:
-    return json.loads(resources.files("clinsearch.scores").joinpath("data", "inputs.json").read_text("utf-8"))
+    return table("inputs.json")
 
 
-@lru_cache(maxsize=None)
 def comorbidities() -> dict:
-    return json.loads(resources.files("clinsearch.scores").joinpath("data", "comorbidities.json").read_text("utf-8"))
+    return table("comorbidities.json")
 
 
 def expand(codes_: list[str]) -> tuple[str, ...]:
@@ -212,20 +207,23 @@ class PatientInputs:
         return Input(name, 0, None, None, f"no {spec.get('label', name)} in the record ({looked})")
 
     def labile_inr(self) -> Input:
-        """Labile INR (HAS-BLED): under 60 % of the INRs of the last 6 months in the 2-3 range,
-        with at least 3 INRs; fewer INRs (no vitamin K antagonist follow-up) count 0, and say so."""
+        """Labile INR (HAS-BLED, ``data/has_bled.json``): under 60 % of the INRs of the last 6
+        months in the 2-3 range, with at least 3 INRs; fewer INRs (no vitamin K antagonist
+        follow-up) count 0, and say so."""
+        rule = table("has_bled.json")["labile_inr"]
         loinc = codes()["measurements"]["inr"]
         rows = self.store.query(
             """SELECT measurement_id, measurement_date, value_as_number FROM measurement WHERE person_id = ?
                AND measurement_source_value IN (SELECT unnest(?)) AND value_as_number IS NOT NULL
                AND measurement_date <= ? AND measurement_date > ? ORDER BY measurement_date""",
-            [self.person_id, loinc, self.at, self.at - dt.timedelta(days=183)])
-        if len(rows) < 3:
-            return Input("labile_inr", 0, None, None, f"{len(rows)} INR in the last 6 months (fewer than 3: no unstable anticoagulation to assess)")
-        in_range = sum(1 for _, _, v in rows if 2 <= v <= 3)
+            [self.person_id, loinc, self.at, self.at - dt.timedelta(days=rule["within_days"])])
+        low, high, least = rule["low"], rule["high"], rule["at_least"]
+        if len(rows) < least:
+            return Input("labile_inr", 0, None, None, f"{len(rows)} INR in the last 6 months (fewer than {least}: no unstable anticoagulation to assess)")
+        in_range = sum(1 for _, _, v in rows if low <= v <= high)
         share = in_range / len(rows)
-        return Input("labile_inr", int(share < 0.6), None, rows[-1][1],
-                     f"{in_range} of {len(rows)} INR in 2-3 over 6 months ({share:.0%}; measurements {', '.join(str(r[0]) for r in rows[-5:])})")
+        return Input("labile_inr", int(share < rule["share_in_range_below"]), None, rows[-1][1],
+                     f"{in_range} of {len(rows)} INR in {low}-{high} over 6 months ({share:.0%}; measurements {', '.join(str(r[0]) for r in rows[-5:])})")
 
     def drug_class(self, name: str, key: str) -> Input:
         spec = codes()["drug_classes"][key]

@@ -20,6 +20,8 @@ from clinsearch.scores import formulas as f
 from clinsearch.scores import score2 as s2
 from clinsearch.scores.model import Input, ScoreInputError, ScoreResult
 from clinsearch.scores.patient import PatientInputs, comorbidities
+from clinsearch.scores.tables import table
+from clinsearch.units import CHOLESTEROL_MG_DL_PER_MMOL_L, CREATININE_UMOL_L_PER_MG_DL
 from clinsearch.warehouse.duckdb import DuckDBStore
 
 DEFAULT_MAX_AGE_DAYS = 5 * 365  # inputs older than this are flagged stale
@@ -46,10 +48,6 @@ class Score:
     unit: str
     run: Callable[[dict], tuple[str, float | None, str | None, list[str], list[dict]]]  # -> model, value, category, notes, refusals
 
-
-SCORE2_REFERENCE = ("SCORE2 working group and ESC Cardiovascular Risk Collaboration, Eur Heart J 2021;42:2439-2454; "
-                    "SCORE2-OP working group, Eur Heart J 2021;42:2455-2467; categories: Visseren et al., 2021 ESC Guidelines on CVD prevention")
-SCORE2_DIABETES_REFERENCE = "SCORE2-Diabetes working group and ESC Cardiovascular Risk Collaboration, Eur Heart J 2023;44:2544-2556; categories: Marx et al., 2023 ESC Guidelines for diabetes"
 
 COMMON = (
     InputSpec("age", "number", "years", 18, 110),
@@ -113,40 +111,40 @@ def _run_bmi(v: dict):
 
 
 def _run_framingham(v: dict):
-    refusals = _age_refusal(v["age"], *f.FRAMINGHAM_AGES, "Framingham (D'Agostino 2008)")
+    refusals = _age_refusal(v["age"], *f.framingham_ages(), "Framingham (D'Agostino 2008)")
     if refusals:
         return "Framingham 2008", None, None, [], refusals
-    mg = s2_units_mg_dl
-    value = f.framingham(v["age"], v["sex"], mg(v["total_chol"]), mg(v["hdl"]), v["sbp"], v["treated"], v["smoker"], v["diabetes"])
-    return "Framingham 2008", value, f.framingham_category(value), ["cholesterol converted to mg/dL (× 38.67) as the model uses"], []
-
-
-def s2_units_mg_dl(mmol_l: float) -> float:
-    from clinsearch.units import CHOLESTEROL_MG_DL_PER_MMOL_L
-
-    return mmol_l * CHOLESTEROL_MG_DL_PER_MMOL_L
+    mg = CHOLESTEROL_MG_DL_PER_MMOL_L
+    value = f.framingham(v["age"], v["sex"], v["total_chol"] * mg, v["hdl"] * mg, v["sbp"], v["treated"], v["smoker"], v["diabetes"])
+    return "Framingham 2008", value, f.framingham_category(value), [f"cholesterol converted to mg/dL (× {mg:g}) as the model uses"], []
 
 
 def _run_cha2ds2_vasc(v: dict):
     value = f.cha2ds2_vasc(v["age"], v["sex"], v["chf"], v["hypertension"], v["diabetes"], v["stroke"], v["vascular"])
-    notes = ["for patients with atrial fibrillation (ESC 2020: anticoagulation recommended from 2 in men, 3 in women)"]
+    model = table("cha2ds2_vasc.json")
+    men = model["categories"]["bands"][-2]["below"]  # where the last band, "high", starts
+    women = men + model["points"]["female"]
+    notes = [f"for patients with atrial fibrillation (ESC 2020: anticoagulation recommended from {men} in men, {women} in women)"]
     return "CHA2DS2-VASc", value, f.cha2ds2_vasc_category(value, v["sex"]), notes, []
 
 
 def _run_has_bled(v: dict):
-    uncontrolled = int(v["sbp"] > 160)
+    rule = table("has_bled.json")
+    uncontrolled = int(v["sbp"] > rule["hypertension_sbp_above"])
     value = f.has_bled(uncontrolled, v["renal_abnormal"], v["liver_abnormal"], v["stroke_any"], v["bleeding"], v["labile_inr"],
-                       int(v["age"] > 65), v["antiplatelet_nsaid"], v["alcohol"])
-    notes = [f"hypertension point: systolic {v['sbp']:g} mmHg {'>' if uncontrolled else '≤'} 160", "≥ 3: high bleeding risk (correct what can be corrected)"]
+                       int(v["age"] > rule["elderly_age_above"]), v["antiplatelet_nsaid"], v["alcohol"])
+    high = next(b["from"] for b in rule["categories"]["bands"] if b["label"] == "high")
+    notes = [f"hypertension point: systolic {v['sbp']:g} mmHg {'>' if uncontrolled else '≤'} {rule['hypertension_sbp_above']}",
+             f"≥ {high}: high bleeding risk (correct what can be corrected)"]
     return "HAS-BLED", value, f.has_bled_category(value), notes, []
 
 
 def _run_charlson(v: dict):
-    table = comorbidities()["charlson"]
-    weights = {k: c["weight"] for k, c in table.items()}
-    supersedes = {k: c["supersedes"] for k, c in table.items() if c.get("supersedes")}
-    value = f.charlson({k: v[k] for k in table}, weights, supersedes)
-    age_points = max(0, min(4, int((v["age"] - 40) // 10))) if v["age"] >= 50 else 0
+    weighted = comorbidities()["charlson"]
+    weights = {k: c["weight"] for k, c in weighted.items()}
+    supersedes = {k: c["supersedes"] for k, c in weighted.items() if c.get("supersedes")}
+    value = f.charlson({k: v[k] for k in weighted}, weights, supersedes)
+    age_points = f.charlson_age_points(v["age"])
     return "Charlson", value, f.charlson_category(value), [f"age-adjusted (Charlson 1994: +1 per decade from 50): {value + age_points}"], []
 
 
@@ -158,31 +156,31 @@ AGE, SEX = COMMON[0], COMMON[1]
 CHARLSON_INPUTS = tuple(InputSpec(name, "binary", None, source=f"charlson:{name}") for name in comorbidities()["charlson"])
 
 SCORES: dict[str, Score] = {
-    "score2": Score("score2", "SCORE2 / SCORE2-OP 10-year cardiovascular risk", COMMON, SCORE2_REFERENCE, "ESC 2021", "%", _run_score2),
-    "score2-op": Score("score2-op", "SCORE2-OP 10-year cardiovascular risk, 70 years and over", COMMON, SCORE2_REFERENCE, "ESC 2021", "%", _run_score2_op),
+    "score2": Score("score2", "SCORE2 / SCORE2-OP 10-year cardiovascular risk", COMMON, s2.REFERENCE, "ESC 2021", "%", _run_score2),
+    "score2-op": Score("score2-op", "SCORE2-OP 10-year cardiovascular risk, 70 years and over", COMMON, s2.REFERENCE, "ESC 2021", "%", _run_score2_op),
     "score2-diabetes": Score(
         "score2-diabetes", "SCORE2-Diabetes 10-year cardiovascular risk in type 2 diabetes",
         (*COMMON[:6], InputSpec("diabetes", "binary", None, default="1"), InputSpec("age_at_diagnosis", "number", "years", 0, 110),
          InputSpec("hba1c", "number", "mmol/mol", 15, 200), InputSpec("egfr", "number", "mL/min/1.73m2", 5, 200), COMMON[7]),
-        SCORE2_DIABETES_REFERENCE, "ESC 2023", "%", _run_score2_diabetes,
+        s2.DIABETES_REFERENCE, "ESC 2023", "%", _run_score2_diabetes,
     ),
     "ckd-epi-2021": Score("ckd-epi-2021", "CKD-EPI 2021 estimated glomerular filtration rate (creatinine, race-free)",
-                          (AGE, SEX, InputSpec("creatinine", "number", "mg/dL", 0.1, 30)), f.CKD_EPI_2021_REFERENCE, "CKD-EPI 2021", "mL/min/1.73m2", _run_ckd_epi),
+                          (AGE, SEX, InputSpec("creatinine", "number", "mg/dL", 0.1, 30)), f.reference("ckd_epi_2021"), "CKD-EPI 2021", "mL/min/1.73m2", _run_ckd_epi),
     "bmi": Score("bmi", "Body mass index", (InputSpec("weight", "number", "kg", 1, 400), InputSpec("height", "number", "cm", 40, 250)),
-                 f.BMI_REFERENCE, "WHO 2000", "kg/m2", _run_bmi),
+                 f.reference("bmi"), "WHO 2000", "kg/m2", _run_bmi),
     "framingham": Score("framingham", "Framingham 10-year general cardiovascular risk (D'Agostino 2008)",
                         (AGE, SEX, COMMON[3], COMMON[4], COMMON[5], InputSpec("treated", "binary", None, source="drugs:antihypertensive"),
                          COMMON[2], InputSpec("diabetes", "binary", None, source="flag:diabetes")),
-                        f.FRAMINGHAM_REFERENCE, "Framingham 2008", "%", _run_framingham),
+                        f.reference("framingham"), "Framingham 2008", "%", _run_framingham),
     "cha2ds2-vasc": Score("cha2ds2-vasc", "CHA2DS2-VASc stroke risk in atrial fibrillation",
                           (AGE, SEX, *_flags("chf", "hypertension", "diabetes", "stroke", "vascular")),
-                          f.CHA2DS2_VASC_REFERENCE, "Lip 2010", "points", _run_cha2ds2_vasc),
+                          f.reference("cha2ds2_vasc"), "Lip 2010", "points", _run_cha2ds2_vasc),
     "has-bled": Score("has-bled", "HAS-BLED 1-year major bleeding risk in atrial fibrillation",
                       (AGE, COMMON[3], *_flags("renal_abnormal", "liver_abnormal", "stroke_any", "bleeding"), InputSpec("labile_inr", "binary", None, source="inr"),
                        *_flags("antiplatelet_nsaid", "alcohol")),
-                      f.HAS_BLED_REFERENCE, "Pisters 2010", "points", _run_has_bled),
+                      f.reference("has_bled"), "Pisters 2010", "points", _run_has_bled),
     "charlson": Score("charlson", "Charlson comorbidity index (CIM-10 codes and notes)", (AGE, *CHARLSON_INPUTS),
-                      f.CHARLSON_REFERENCE, "Charlson 1987 / Quan 2005", "points", _run_charlson),
+                      f.reference("charlson"), "Charlson 1987 / Quan 2005", "points", _run_charlson),
 }
 
 
@@ -240,8 +238,9 @@ def _read(reader: PatientInputs, readers: dict, item: InputSpec) -> Input | None
         found = reader.flag(item.name, comorbidities()["flags"][key])
         if key == "renal_abnormal" and not found.value:  # or a creatinine of 200 µmol/L or more (Pisters 2010)
             creatinine = reader.measurement("creatinine")
-            if creatinine is not None and creatinine.value >= 200 / 88.42:
-                return Input(item.name, 1, None, creatinine.date, f"{creatinine.source}: ≥ 200 µmol/L")
+            umol_l = table("has_bled.json")["renal_creatinine_umol_l_from"]
+            if creatinine is not None and creatinine.value >= umol_l / CREATININE_UMOL_L_PER_MG_DL:
+                return Input(item.name, 1, None, creatinine.date, f"{creatinine.source}: ≥ {umol_l} µmol/L")
             reader.missing[:] = [m for m in reader.missing if m["name"] != "creatinine"]
         return found
     if kind == "charlson":

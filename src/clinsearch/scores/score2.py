@@ -1,11 +1,11 @@
 """SCORE2, SCORE2-OP and SCORE2-Diabetes: 10-year risk of fatal and non-fatal cardiovascular
 disease (ESC 2021 and 2023), recalibrated to the four European risk regions.
 
-The coefficients, baseline survivals and region scales are data (``data/score2.json``,
-``data/score2_region_scales.csv``, ``data/score2_diabetes.json``), transcribed from the papers'
-supplementary material (SCORE2 working group, Eur Heart J 2021;42:2439-2454; SCORE2-OP working
-group, Eur Heart J 2021;42:2455-2467; SCORE2-Diabetes working group, Eur Heart J
-2023;44:2544-2556). France is a low-risk region, the default.
+The coefficients, baseline survivals, validity ages, region scales and treatment categories are
+data (``data/score2.json``, ``data/score2_region_scales.csv``, ``data/score2_diabetes.json``),
+transcribed from the papers' supplementary material (SCORE2 working group, Eur Heart J
+2021;42:2439-2454; SCORE2-OP working group, Eur Heart J 2021;42:2455-2467; SCORE2-Diabetes
+working group, Eur Heart J 2023;44:2544-2556). France is a low-risk region, the default.
 
 >>> round(score2(age=50, sex="male", smoker=1, sbp=140, total_chol=6.3, hdl=1.4, diabetes=0, region="low"), 2)
 6.31
@@ -16,36 +16,34 @@ group, Eur Heart J 2021;42:2455-2467; SCORE2-Diabetes working group, Eur Heart J
 from __future__ import annotations
 
 import csv
-import json
 import math
 from functools import lru_cache
-from importlib import resources
 
-REGIONS = ("low", "moderate", "high", "very_high")
+from clinsearch.scores.tables import band, category, table, text
+
 SEXES = ("male", "female")
 
-SCORE2_AGES = (40, 69)
-SCORE2_OP_AGES = (70, 89)
 
-
-def _read(name: str) -> str:
-    return resources.files("clinsearch.scores").joinpath("data", name).read_text("utf-8")
-
-
-@lru_cache(maxsize=None)
 def coefficients() -> dict:
-    return json.loads(_read("score2.json"))
+    return table("score2.json")
 
 
-@lru_cache(maxsize=None)
 def diabetes_coefficients() -> dict:
-    return json.loads(_read("score2_diabetes.json"))
+    return table("score2_diabetes.json")
 
 
 @lru_cache(maxsize=None)
 def region_scales() -> dict[tuple[str, str, str], tuple[float, float]]:
     """(model, region, sex) -> (scale1, scale2)."""
-    return {(r["model"], r["region"], r["sex"]): (float(r["scale1"]), float(r["scale2"])) for r in csv.DictReader(_read("score2_region_scales.csv").splitlines())}
+    return {(r["model"], r["region"], r["sex"]): (float(r["scale1"]), float(r["scale2"])) for r in csv.DictReader(text("score2_region_scales.csv").splitlines())}
+
+
+# The ESC risk regions from the lowest risk to the highest (France is low), as the region scales name them.
+REGIONS: tuple[str, ...] = tuple(dict.fromkeys(region for _, region, _ in region_scales()))
+SCORE2_AGES: tuple[int, int] = tuple(coefficients()["score2"]["ages"])  # the ages each model is valid for
+SCORE2_OP_AGES: tuple[int, int] = tuple(coefficients()["score2_op"]["ages"])
+REFERENCE: str = coefficients()["source"]
+DIABETES_REFERENCE: str = diabetes_coefficients()["source"]
 
 
 def _check(sex: str, region: str) -> None:
@@ -113,23 +111,11 @@ def score2_diabetes(*, age: float, sex: str, smoker: int, sbp: float, total_chol
 def category_2021(risk: float, age: float) -> str:
     """ESC 2021 treatment category for SCORE2/SCORE2-OP by age band: low-to-moderate, high,
     very high (Visseren et al., Eur Heart J 2021, table 4)."""
-    bands = coefficients()["categories_esc_2021"]
-    band = bands["under_50"] if age < 50 else bands["50_to_69"] if age < 70 else bands["70_and_over"]
-    if risk >= band["very_high_from"]:
-        return "very high"
-    if risk >= band["high_from"]:
-        return "high"
-    return "low to moderate"
+    by_age = band(age, coefficients()["categories_esc_2021"]["age_bands"])
+    return category(risk, by_age["categories"])
 
 
 def category_diabetes(risk: float) -> str:
     """ESC 2023 categories for people with type 2 diabetes: low < 5 %, moderate 5-10 %, high
     10-20 %, very high >= 20 % (Marx et al., Eur Heart J 2023)."""
-    bands = diabetes_coefficients()["categories_esc_2023_diabetes"]
-    if risk >= bands["very_high_from"]:
-        return "very high"
-    if risk >= bands["high_from"]:
-        return "high"
-    if risk >= bands["moderate_from"]:
-        return "moderate"
-    return "low"
+    return category(risk, diabetes_coefficients()["categories_esc_2023_diabetes"]["bands"])

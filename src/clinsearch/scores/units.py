@@ -8,24 +8,38 @@
 
 from __future__ import annotations
 
-from clinsearch.units import CHOLESTEROL_MG_DL_PER_MMOL_L, CREATININE_UMOL_L_PER_MG_DL
+from clinsearch.units import CHOLESTEROL_MG_DL_PER_MMOL_L, CM_PER_INCH, CREATININE_UMOL_L_PER_MG_DL, KG_PER_LB, hba1c_ifcc, normalise
 
 
-def _key(unit: str | None) -> str:
-    return (unit or "").strip().lower().replace(" ", "").replace("μ", "µ").replace("{1.73_m2}", "1.73m2").replace("/1.73.m2", "/1.73m2")
+def _same(value: float) -> float:
+    return value
 
+
+def _from_umol_l(creatinine: float) -> float:
+    return creatinine / CREATININE_UMOL_L_PER_MG_DL
+
+
+def _from_pounds(weight: float) -> float:
+    return weight * KG_PER_LB
+
+
+def _from_inches(height: float) -> float:
+    return height * CM_PER_INCH
+
+
+_CHOLESTEROL = {"mmol/l": _same, "mg/dl": lambda v: v / CHOLESTEROL_MG_DL_PER_MMOL_L, "g/l": lambda v: v * 100 / CHOLESTEROL_MG_DL_PER_MMOL_L}
 
 # input -> unit it is used in, and {unit as written (normalised) -> function to that unit}
 CONVERSIONS = {
-    "total_chol": ("mmol/L", {"mmol/l": lambda v: v, "mg/dl": lambda v: v / CHOLESTEROL_MG_DL_PER_MMOL_L, "g/l": lambda v: v * 100 / CHOLESTEROL_MG_DL_PER_MMOL_L}),
-    "hdl": ("mmol/L", {"mmol/l": lambda v: v, "mg/dl": lambda v: v / CHOLESTEROL_MG_DL_PER_MMOL_L, "g/l": lambda v: v * 100 / CHOLESTEROL_MG_DL_PER_MMOL_L}),
-    "sbp": ("mmHg", {"mmhg": lambda v: v, "mm[hg]": lambda v: v}),
-    "hba1c": ("mmol/mol", {"mmol/mol": lambda v: v, "%": lambda v: (v - 2.15) * 10.929}),
-    "creatinine": ("mg/dL", {"mg/dl": lambda v: v, "µmol/l": lambda v: v / CREATININE_UMOL_L_PER_MG_DL, "umol/l": lambda v: v / CREATININE_UMOL_L_PER_MG_DL, "mg/l": lambda v: v / 10}),
-    "egfr": ("mL/min/1.73m2", {"ml/min/1.73m2": lambda v: v, "ml/min": lambda v: v}),
-    "weight": ("kg", {"kg": lambda v: v, "g": lambda v: v / 1000, "[lb_av]": lambda v: v * 0.45359237, "lb": lambda v: v * 0.45359237}),
-    "height": ("cm", {"cm": lambda v: v, "m": lambda v: v * 100, "[in_i]": lambda v: v * 2.54, "in": lambda v: v * 2.54}),
-    "inr": ("", {"": lambda v: v, "{inr}": lambda v: v, "{ratio}": lambda v: v, "ratio": lambda v: v}),
+    "total_chol": ("mmol/L", _CHOLESTEROL),
+    "hdl": ("mmol/L", _CHOLESTEROL),
+    "sbp": ("mmHg", {"mmhg": _same, "mm[hg]": _same}),
+    "hba1c": ("mmol/mol", {"mmol/mol": _same, "%": hba1c_ifcc}),
+    "creatinine": ("mg/dL", {"mg/dl": _same, "µmol/l": _from_umol_l, "umol/l": _from_umol_l, "mg/l": lambda v: v / 10}),
+    "egfr": ("mL/min/1.73m2", {"ml/min/1.73m2": _same, "ml/min": _same}),
+    "weight": ("kg", {"kg": _same, "g": lambda v: v / 1000, "[lb_av]": _from_pounds, "lb": _from_pounds}),
+    "height": ("cm", {"cm": _same, "m": lambda v: v * 100, "[in_i]": _from_inches, "in": _from_inches}),
+    "inr": ("", {"": _same, "{inr}": _same, "{ratio}": _same, "ratio": _same}),
 }
 
 
@@ -39,7 +53,7 @@ def convert(name: str, value: float, unit: str | None) -> float:
     if name not in CONVERSIONS:
         return value
     target, known = CONVERSIONS[name]
-    function = known.get(_key(unit))
+    function = known.get(normalise(unit))
     if function is None:
         raise ValueError(f"{name} in {unit or 'no unit'!r} cannot be converted to {target} (known: {', '.join(sorted(known))})")
     return function(value)

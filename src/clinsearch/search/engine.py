@@ -1,22 +1,11 @@
-"""Searching: the query tree turned into Tantivy queries, at document and at patient level.
+"""Searching: a query over the index, at document and at patient level::
 
->>> # search(data, "EP -neg:TVP after:2020").documents[0].snippets[0].context -> 'affirmed'
+    search(data, "EP -neg:TVP after:2020").documents[0].snippets[0].context  # 'affirmed'
 
-Document level ranks notes, imaging studies and articles by BM25 over the fields of the contexts
-asked for, with facets (source, note type, year, department) and paging. Patient level evaluates
-the query over each patient's whole record -- all their documents and their coded data -- so
-that ``EP AVC`` finds a patient with an embolism in one note and a stroke in another: the index
-holds one document per patient (``sources.PatientDoc``) and the query runs on those, ranked by
-BM25. Filters written at the top of the query (``type:``, ``after:``, ``before:``,
-``department:``, ``source:``, ``patient:``) restrict the documents every term is looked for in;
-a patient's document has no single date or type, so then every term is looked up document by
-document, gives a set of patients, and the operators combine the sets (coded data has no single
-date either: a date filter leaves it out); patients are then ranked by the number of documents
-that support them. Each patient comes with the number of their documents that match a term of
-the query, whether their coded data does, and the date of the latest matching document.
-
-Nothing the user typed reaches Tantivy's own query parser: queries are built from analysed terms,
-so Tantivy syntax in a query is just text.
+(``tests/search/`` runs such queries on a real index.) Document level ranks notes, imaging studies and articles by BM25 over the fields of the contexts
+asked for, with facets (source, note type, year, department) and paging. Patient level
+(``patients.py``) evaluates the query over each patient's whole record. The query tree becomes
+Tantivy queries in ``translate.py``; nothing the user typed reaches Tantivy's own query parser.
 """
 
 from __future__ import annotations
@@ -24,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,16 +20,16 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
-from clinsearch.search.expand import Concept, Leaf, describe, expand, matches
-from clinsearch.search.index import SCHEMA, code_field, day_number, from_day_number, index_dir, open_index, text_field
-from clinsearch.search.query import And, Filter, Node, Not, Or, QueryError, Term, first_day, parse
+from clinsearch.search.expand import Concept, describe, expand, matches
+from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index
+from clinsearch.search.patients import PatientHit, PatientSearch
+from clinsearch.search.query import Filter, Node, QueryError, parse
 from clinsearch.search.snippets import Snippet, Wanted, snippets
 from clinsearch.search.sources import CONTEXTS
+from clinsearch.search.translate import Translator, leaves
 
-DOCUMENT_SOURCES = ("notes", "imaging", "articles")
 FACETS = ("source", "type", "year", "department")
 MAX_LIMIT = 1_000
-PERSON_BUCKETS = 65_000  # Tantivy's limit on the buckets of one aggregation
 
 
 class SearchError(Exception):
@@ -68,17 +56,6 @@ class DocumentHit:
         out["score"] = round(self.score, 4)
         out["snippets"] = [s.as_dict() for s in self.snippets]
         return out
-
-
-@dataclass
-class PatientHit:
-    person_id: int
-    hits: int  # documents (notes, imaging) that support the match
-    coded: bool  # the patient's coded data matches too
-    last_date: dt.date | None
-
-    def as_dict(self) -> dict:
-        return {"person_id": self.person_id, "hits": self.hits, "coded": self.coded, "last_date": self.last_date.isoformat() if self.last_date else None}
 
 
 @dataclass
@@ -121,11 +98,11 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
     tree = expand(parse(query))
     searcher = _searcher(Path(data))
-    engine = _Engine(searcher, departments, persons)
-    document_query = engine.documents_query(tree)
+    translator = Translator(searcher, departments, persons)
+    document_query = translator.documents_query(tree)
     # Tantivy releases the GIL: facets and patients are counted on other cores meanwhile.
     facets = _POOL.submit(_facets, searcher, document_query)
-    ranked_patients = _POOL.submit(engine.patients, tree, limit, offset) if patients else None
+    ranked_patients = _POOL.submit(PatientSearch(translator).patients, tree, limit, offset) if patients else None
     found = searcher.search(document_query, limit=limit, count=True, offset=offset)
     wanted = _wanted(tree)
     documents = [_hit(searcher, score, address, wanted) for score, address in found.hits]
@@ -136,7 +113,7 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
         limit=limit,
         documents=documents,
         facets=facets.result(),
-        expansions=[describe(leaf) for leaf in _leaves(tree) if isinstance(leaf, Concept) or (isinstance(leaf, Filter) and leaf.field == "code")],
+        expansions=[describe(leaf) for leaf in leaves(tree) if isinstance(leaf, Concept) or (isinstance(leaf, Filter) and leaf.field == "code")],
     )
     if ranked_patients is not None:
         result.patients, result.patients_total = ranked_patients.result()
@@ -151,9 +128,9 @@ def document_events(data: Path, query: str, *, persons: tuple[int, ...] | None =
     already, and counting both would count one examination twice.)"""
     tree = expand(parse(query))
     searcher = _searcher(Path(data))
-    engine = _Engine(searcher, departments, persons)
+    translator = Translator(searcher, departments, persons)
     notes = Query.term_query(SCHEMA, "source", "notes")
-    matching = Query.boolean_query([(Occur.Must, engine.to_query(tree)), (Occur.Must, notes), *engine.restriction])
+    matching = Query.boolean_query([(Occur.Must, translator.to_query(tree)), (Occur.Must, notes), *translator.restriction])
     count = searcher.search(matching, limit=1, count=True).count or 0
     if not count:
         return [], []
@@ -186,180 +163,9 @@ def _searcher(data: Path) -> tantivy.Searcher:
     return opened[1].searcher()
 
 
-class _Engine:
-    def __init__(self, searcher: tantivy.Searcher, departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None):
-        self.searcher = searcher
-        self._values: dict[str, list[str]] = {}
-        self.departments = tuple(departments or ())
-        self._scope: list = []  # filters of a patient search by sets (patients_by_sets)
-        self._everyone: set[int] | None = None
-        self.restriction = []  # clauses confining every query of a restricted account
-        if departments:
-            self.restriction.append((Occur.Must, Query.term_set_query(SCHEMA, "department", list(departments))))
-        if persons:
-            self.restriction.append((Occur.Must, Query.term_set_query(SCHEMA, "person_id", [int(p) for p in persons])))
-
-    # -- queries -------------------------------------------------------------------------------
-    def documents_query(self, tree: Node) -> Query:
-        not_documents = Query.term_set_query(SCHEMA, "source", ["records", "patients"])
-        return Query.boolean_query([(Occur.Must, self.to_query(tree)), (Occur.MustNot, not_documents), *self.restriction])
-
-    def to_query(self, node: Node) -> Query:
-        if isinstance(node, (Term, Concept)) or (isinstance(node, Filter) and node.field == "code"):
-            return leaf_query(node)
-        if isinstance(node, Filter):
-            return self.filter_query(node)
-        if isinstance(node, Not):
-            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, self.to_query(node.item))])
-        if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self.to_query(item)) for item in node.items])
-        clauses = [(Occur.MustNot, self.to_query(i.item)) if isinstance(i, Not) else (Occur.Must, self.to_query(i)) for i in node.items]
-        if all(occur == Occur.MustNot for occur, _ in clauses):
-            clauses.append((Occur.Must, Query.all_query()))
-        return Query.boolean_query(clauses)
-
-    def filter_query(self, node: Filter) -> Query:
-        value = node.value
-        if node.field in ("after", "before"):
-            day = day_number(first_day(value))
-            if node.field == "after":
-                return Query.range_query(SCHEMA, "date", tantivy.FieldType.Integer, lower_bound=day, upper_bound=None)
-            return Query.range_query(SCHEMA, "date", tantivy.FieldType.Integer, lower_bound=None, upper_bound=day, include_upper=False)
-        if node.field == "patient":
-            return Query.term_query(SCHEMA, "person_id", int(value))
-        if node.field == "source":
-            return Query.term_query(SCHEMA, "source", value.lower())
-        # type: and department: match the stored values whatever the case and accents; a
-        # department may be given by the start of its name ("department:cardio").
-        values = [v for v in self.values(node.field) if _fold(v) == _fold(value) or (node.field == "department" and _fold(v).startswith(_fold(value)))]
-        if not values:
-            return Query.empty_query()
-        return Query.term_set_query(SCHEMA, node.field, values)
-
-    def values(self, name: str) -> list[str]:
-        if name not in self._values:
-            self._values[name] = [term for term, _ in self.searcher.terms_with_prefix(name, "")]
-        return self._values[name]
-
-    # -- patients ------------------------------------------------------------------------------
-    def patients(self, tree: Node, limit: int, offset: int) -> tuple[list[PatientHit], int]:
-        """(the page of patients, how many match)."""
-        filters, rest = _top_filters(tree)
-        if filters or self.departments:
-            # a patient's document spans departments: a department restriction is a filter
-            ranked = self.patients_by_sets(filters, rest)
-            return ranked[offset: offset + limit], len(ranked)
-        query = Query.boolean_query([(Occur.Must, self.to_query(tree)), (Occur.Must, Query.term_query(SCHEMA, "source", "patients")), *self.restriction])
-        found = self.searcher.search(query, limit=limit, offset=offset, count=True)
-        people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
-        hits = self._support(tree, people, [])
-        return [hits[p] for p in people], found.count or 0
-
-    def _support(self, rest: Node | None, people: list[int], scope: list) -> dict[int, PatientHit]:
-        """Documents and coded data supporting each of ``people``: those matching a term of the
-        query (what a query excludes supports nothing)."""
-        positives = [leaf for leaf in _leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
-        support = Query.boolean_query([(Occur.Should, leaf_query(leaf)) for leaf in positives]) if positives else Query.all_query()
-        within = [*scope, (Occur.Must, support), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))] if people else None
-        hits = {p: PatientHit(p, 0, False, None) for p in people}
-        if within is None:
-            return hits
-        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"last": {"max": {"field": "date"}}}}}
-        documents = Query.boolean_query([*within, (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
-        for bucket in self.searcher.aggregate(documents, spec)["p"]["buckets"]:
-            hit = hits[int(bucket["key"])]
-            hit.hits = bucket["doc_count"]
-            hit.last_date = from_day_number(int(bucket["last"]["value"])) if bucket["last"].get("value") else None
-        records = Query.boolean_query([*within, (Occur.Must, Query.term_query(SCHEMA, "source", "records"))])
-        for bucket in self.searcher.aggregate(records, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]:
-            hits[int(bucket["key"])].coded = True
-        return hits
-
-    def patients_by_sets(self, filters: list[Filter], rest: Node | None) -> list[PatientHit]:
-        """With filters, terms are looked up document by document (patients' documents have no
-        single date or type): each term gives a set of patients, the operators combine the sets."""
-        scope = [(Occur.Must, self.filter_query(f)) for f in filters] + self.restriction
-        scope.append((Occur.Must, Query.term_set_query(SCHEMA, "source", [*DOCUMENT_SOURCES[:2], "records"])))
-        self._scope = scope
-        self._everyone = None
-        matched = self.persons_of(rest) if rest is not None else self.everyone()
-        hits = self._support(rest, sorted(matched), scope)
-        return sorted(hits.values(), key=lambda h: (-h.hits, not h.coded, -(day_number(h.last_date) if h.last_date else 0), h.person_id))
-
-    def persons_of(self, node: Node) -> set[int]:
-        if isinstance(node, Not):
-            return self.everyone() - self.persons_of(node.item)
-        if isinstance(node, Or):
-            return set().union(*(self.persons_of(item) for item in node.items))
-        if isinstance(node, And):
-            positives = [i for i in node.items if not isinstance(i, Not)]
-            found = self.persons_of(positives[0]) if positives else self.everyone()
-            for item in positives[1:]:
-                found &= self.persons_of(item)
-            for item in node.items:
-                if isinstance(item, Not):
-                    found -= self.persons_of(item.item)
-            return found
-        return self._persons(Query.boolean_query([*self._scope, (Occur.Must, self.to_query(node))]))
-
-    def everyone(self) -> set[int]:
-        if self._everyone is None:
-            self._everyone = self._persons(Query.boolean_query([*self._scope, (Occur.Must, Query.all_query())]))
-        return self._everyone
-
-    def _persons(self, query: Query) -> set[int]:
-        """The patients with a document matching ``query``: counted in Tantivy (a terms
-        aggregation) up to its bucket limit, else read document by document."""
-        try:
-            result = self.searcher.aggregate(query, {"p": {"terms": {"field": "person_id", "size": PERSON_BUCKETS}}})
-            return {int(b["key"]) for b in result["p"]["buckets"]}
-        except ValueError:
-            found = self.searcher.search(query, limit=max(self.searcher.num_docs, 1), count=False)
-            people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
-            return {p for p in people if p is not None}
-
-
-def leaf_query(leaf: Leaf) -> Query:
-    """A term, phrase, lexicon concept or code, looked for in the fields of its context."""
-    context = "affirmed" if isinstance(leaf, Filter) else leaf.context
-    contexts = CONTEXTS if context == "any" else (context,)
-    found = matches(leaf)
-    clauses = []
-    for ctx in contexts:
-        for lang, phrases in found.phrases.items():
-            for phrase in phrases:
-                if len(phrase) == 1:
-                    clauses.append((Occur.Should, Query.term_query(SCHEMA, text_field(ctx, lang), phrase[0])))
-                elif phrase:
-                    clauses.append((Occur.Should, Query.phrase_query(SCHEMA, text_field(ctx, lang), list(phrase))))
-        for code in found.codes:
-            clauses.append((Occur.Should, Query.term_query(SCHEMA, code_field(ctx), code)))
-    return Query.boolean_query(clauses) if clauses else Query.empty_query()
-
-
-def _top_filters(tree: Node) -> tuple[list[Filter], Node | None]:
-    """The filters ANDed at the top of the query, and the rest of it (None when nothing is left)."""
-    items = tree.items if isinstance(tree, And) else (tree,)
-    filters = [i for i in items if isinstance(i, Filter) and i.field != "code"]
-    rest = [i for i in items if not (isinstance(i, Filter) and i.field != "code")]
-    if not rest:
-        return filters, None
-    return filters, rest[0] if len(rest) == 1 else And(tuple(rest))
-
-
-def _leaves(node: Node | None) -> list:
-    if node is None:
-        return []
-    if isinstance(node, Not):
-        return []  # what a query excludes is neither highlighted nor counted as support
-    if isinstance(node, (And, Or)):
-        return [leaf for item in node.items for leaf in _leaves(item)]
-    return [node]
-
-
 def _wanted(tree: Node) -> list[Wanted]:
     wanted = []
-    for leaf in _leaves(tree):
+    for leaf in leaves(tree):
         if isinstance(leaf, Filter) and leaf.field != "code":
             continue
         context = "affirmed" if isinstance(leaf, Filter) else leaf.context
@@ -400,6 +206,3 @@ def _facets(searcher: tantivy.Searcher, query: Query) -> dict[str, dict[str, int
         facets[name] = {str(int(b["key"]) if isinstance(b["key"], float) else b["key"]): b["doc_count"] for b in buckets if b["key"] != ""}
     return facets
 
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))

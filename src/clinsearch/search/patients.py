@@ -1,0 +1,126 @@
+"""Patient-level search: the query over each patient's whole record -- all their documents and
+their coded data -- so that ``EP AVC`` finds a patient with an embolism in one note and a stroke
+in another.
+
+The index holds one document per patient (``sources.PatientDoc``) and the query runs on those,
+ranked by BM25. Filters written at the top of the query (``type:``, ``after:``, ``before:``,
+``department:``, ``source:``, ``patient:``) restrict the documents every term is looked for in;
+a patient's document has no single date or type, so then every term is looked up document by
+document, gives a set of patients, and the operators combine the sets (coded data has no single
+date either: a date filter leaves it out); patients are then ranked by the number of documents
+that support them. Each patient comes with the number of their documents that match a term of
+the query, whether their coded data does, and the date of the latest matching document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tantivy import Occur, Query
+
+from clinsearch.search.index import SCHEMA, day_number, from_day_number
+from clinsearch.search.query import And, Filter, Node, Not, Or
+from clinsearch.search.translate import Translator, leaf_query, leaves, top_filters
+
+DOCUMENT_SOURCES = ("notes", "imaging", "articles")
+PERSON_BUCKETS = 65_000  # Tantivy's limit on the buckets of one aggregation
+
+
+@dataclass
+class PatientHit:
+    person_id: int
+    hits: int  # documents (notes, imaging) that support the match
+    coded: bool  # the patient's coded data matches too
+    last_date: dt.date | None
+
+    def as_dict(self) -> dict:
+        return {"person_id": self.person_id, "hits": self.hits, "coded": self.coded, "last_date": self.last_date.isoformat() if self.last_date else None}
+
+
+class PatientSearch:
+    """The patients one query finds, with the queries of ``translator`` (its searcher and its
+    restriction)."""
+
+    def __init__(self, translator: Translator):
+        self.translator = translator
+        self.searcher = translator.searcher
+        self._scope: list = []  # filters of a patient search by sets (patients_by_sets)
+        self._everyone: set[int] | None = None
+
+    def patients(self, tree: Node, limit: int, offset: int) -> tuple[list[PatientHit], int]:
+        """(the page of patients, how many match)."""
+        filters, rest = top_filters(tree)
+        if filters or self.translator.departments:
+            # a patient's document spans departments: a department restriction is a filter
+            ranked = self.patients_by_sets(filters, rest)
+            return ranked[offset: offset + limit], len(ranked)
+        query = Query.boolean_query([(Occur.Must, self.translator.to_query(tree)), (Occur.Must, Query.term_query(SCHEMA, "source", "patients")),
+                                     *self.translator.restriction])
+        found = self.searcher.search(query, limit=limit, offset=offset, count=True)
+        people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
+        hits = self._support(tree, people, [])
+        return [hits[p] for p in people], found.count or 0
+
+    def _support(self, rest: Node | None, people: list[int], scope: list) -> dict[int, PatientHit]:
+        """Documents and coded data supporting each of ``people``: those matching a term of the
+        query (what a query excludes supports nothing)."""
+        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
+        support = Query.boolean_query([(Occur.Should, leaf_query(leaf)) for leaf in positives]) if positives else Query.all_query()
+        within = [*scope, (Occur.Must, support), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))] if people else None
+        hits = {p: PatientHit(p, 0, False, None) for p in people}
+        if within is None:
+            return hits
+        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"last": {"max": {"field": "date"}}}}}
+        documents = Query.boolean_query([*within, (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
+        for bucket in self.searcher.aggregate(documents, spec)["p"]["buckets"]:
+            hit = hits[int(bucket["key"])]
+            hit.hits = bucket["doc_count"]
+            hit.last_date = from_day_number(int(bucket["last"]["value"])) if bucket["last"].get("value") else None
+        records = Query.boolean_query([*within, (Occur.Must, Query.term_query(SCHEMA, "source", "records"))])
+        for bucket in self.searcher.aggregate(records, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]:
+            hits[int(bucket["key"])].coded = True
+        return hits
+
+    def patients_by_sets(self, filters: list[Filter], rest: Node | None) -> list[PatientHit]:
+        """With filters, terms are looked up document by document (patients' documents have no
+        single date or type): each term gives a set of patients, the operators combine the sets."""
+        scope = [(Occur.Must, self.translator.filter_query(f)) for f in filters] + self.translator.restriction
+        scope.append((Occur.Must, Query.term_set_query(SCHEMA, "source", [*DOCUMENT_SOURCES[:2], "records"])))
+        self._scope = scope
+        self._everyone = None
+        matched = self.persons_of(rest) if rest is not None else self.everyone()
+        hits = self._support(rest, sorted(matched), scope)
+        return sorted(hits.values(), key=lambda h: (-h.hits, not h.coded, -(day_number(h.last_date) if h.last_date else 0), h.person_id))
+
+    def persons_of(self, node: Node) -> set[int]:
+        if isinstance(node, Not):
+            return self.everyone() - self.persons_of(node.item)
+        if isinstance(node, Or):
+            return set().union(*(self.persons_of(item) for item in node.items))
+        if isinstance(node, And):
+            positives = [i for i in node.items if not isinstance(i, Not)]
+            found = self.persons_of(positives[0]) if positives else self.everyone()
+            for item in positives[1:]:
+                found &= self.persons_of(item)
+            for item in node.items:
+                if isinstance(item, Not):
+                    found -= self.persons_of(item.item)
+            return found
+        return self._persons(Query.boolean_query([*self._scope, (Occur.Must, self.translator.to_query(node))]))
+
+    def everyone(self) -> set[int]:
+        if self._everyone is None:
+            self._everyone = self._persons(Query.boolean_query([*self._scope, (Occur.Must, Query.all_query())]))
+        return self._everyone
+
+    def _persons(self, query: Query) -> set[int]:
+        """The patients with a document matching ``query``: counted in Tantivy (a terms
+        aggregation) up to its bucket limit, else read document by document."""
+        try:
+            result = self.searcher.aggregate(query, {"p": {"terms": {"field": "person_id", "size": PERSON_BUCKETS}}})
+            return {int(b["key"]) for b in result["p"]["buckets"]}
+        except ValueError:
+            found = self.searcher.search(query, limit=max(self.searcher.num_docs, 1), count=False)
+            people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
+            return {p for p in people if p is not None}
