@@ -109,7 +109,7 @@ def main() -> None:
     if data is None:
         from click.testing import CliRunner
 
-        from clinsearch.cli import main as cli
+        from clinsearch.cli.main import main as cli
 
         data = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-")) / "warehouse"
         CliRunner().invoke(cli, ["--data", str(data), "demo", "--no-serve"], catch_exceptions=False)

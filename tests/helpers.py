@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from clinsearch.cli import main
+from clinsearch.cli.main import main
 from clinsearch.ingest.run import IngestResult, ingest
 from clinsearch.warehouse.stats import stats
 from clinsearch.warehouse.store import open_store

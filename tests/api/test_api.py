@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from clinsearch.api.app import create_app
+from clinsearch.server import create_app
 from clinsearch.security.audit import AuditLog
 from clinsearch.security.users import Users
 from tests.helpers import run_cli

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from clinsearch.api.app import create_app
-from clinsearch.cli import DEMO_USERS
+from clinsearch.server import create_app
+from clinsearch.services.demo import DEMO_USERS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package, installed by `make test`
 PASSWORDS = {name: password for name, _, password in DEMO_USERS}

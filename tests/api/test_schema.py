@@ -6,7 +6,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from clinsearch.api.app import create_app
+from clinsearch.server import create_app
 from tests.api.test_api import client, data  # noqa: F401 (the module's warehouse fixture)
 
 

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from clinsearch.api.app import create_app
+from clinsearch.server import create_app
 from tests.api.test_api import PASSWORD, data, note_id  # noqa: F401 (the module's warehouse fixture)
 
 

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from clinsearch.api.app import create_app
-from clinsearch.cli import DEMO_USERS
+from clinsearch.server import create_app
+from clinsearch.services.demo import DEMO_USERS
 from clinsearch.security.audit import AuditLog
 
 DEFINITION = {"name": "EP puis anticoagulant", "as_of": "2025-07-01",

@@ -117,7 +117,7 @@ def test_the_demo_notes_are_annotated_and_agree_with_the_ground_truth(demo):
 
 
 def test_the_demo_creates_one_user_per_role(demo):
-    from clinsearch.cli import DEMO_USERS
+    from clinsearch.services.demo import DEMO_USERS
     from clinsearch.security.users import Users
 
     users = Users(demo)

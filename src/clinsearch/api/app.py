@@ -1,7 +1,7 @@
 """The REST API (FastAPI), versioned under ``/api/v1``; the OpenAPI schema at ``/openapi.json``.
 
-Routes are thin: they authenticate, call a service function (``security.access``,
-``search.engine``, ``scores.registry``, ``warehouse.stats``) and return its result. Every route
+Routes are thin: they authenticate, call a service function (``clinsearch.services``) and
+return its result; every decision (who may see what, blurring, auditing) is the service's. Every route
 but ``/login`` needs a session (cookie ``clinsearch_session``); every state-changing request
 needs the session's CSRF token in ``X-CSRF-Token``.
 
@@ -20,15 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from clinsearch import __version__
-from clinsearch.cohort.definition import DefinitionError
-from clinsearch.evaluate.data import EvaluationError
-from clinsearch.scores.model import ScoreInputError
-from clinsearch.search.engine import SearchError
-from clinsearch.search.query import QueryError
-from clinsearch.security import access
-from clinsearch.security.audit import AuditLog
-from clinsearch.security.sessions import Session, Sessions, logged_in
-from clinsearch.security.users import Principal, Users
+from clinsearch.services import access, admin, cohorts, evaluation, patients, scores, sessions
+from clinsearch.services import search as search_service
+from clinsearch.services import warehouse as warehouse_service
+from clinsearch.services.choices import DEFAULT_THRESHOLDS, REGION_PATTERN
+from clinsearch.services.errors import HTTP_STATUS, LoginRefused
+from clinsearch.services.sessions import Principal, Session
 
 COOKIE = "clinsearch_session"
 
@@ -53,8 +50,8 @@ class CohortEvaluation(BaseModel):
     cohort: dict = Field(description="A cohort definition: the patients and their index dates.")
     outcome: dict = Field(description='{"name", "inclusion": [criteria]}: the outcome, windows in days from each index date.')
     score_name: str = Field(max_length=40, description="The score computed for each patient at the index date (score2, score2-op, score2-diabetes).")
-    region: str = Field(default="low", pattern="^(low|moderate|high|very_high)$")
-    thresholds: list[float] = Field(default=[0.05, 0.1, 0.2], max_length=20)
+    region: str = Field(default="low", pattern=REGION_PATTERN)
+    thresholds: list[float] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
     format: str = Field(default="json", pattern="^(json|html)$", description="json: the measures; html: the report.")
 
 
@@ -70,7 +67,7 @@ class Me(BaseModel):
 def session(request: Request) -> tuple[Session, Principal]:
     """The logged-in session and its principal (401 without one; 403 on a state change without
     the session's CSRF token)."""
-    found, principal = logged_in(request.app.state.data, request.cookies.get(COOKIE))
+    found, principal = sessions.current(request.app.state.data, request.cookies.get(COOKIE))
     if found is None:
         raise HTTPException(401, "not logged in")
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("x-csrf-token") != found.csrf:
@@ -81,13 +78,13 @@ def session(request: Request) -> tuple[Session, Principal]:
 Auth = Annotated[tuple[Session, Principal], Depends(session)]
 
 
-def create_app(data: Path) -> FastAPI:
+def create_api(data: Path) -> FastAPI:
+    """The API's routes on a FastAPI app (``clinsearch.server.create_app`` adds the web pages)."""
     data = Path(data)
     app = FastAPI(title="clinsearch", version=__version__, description="On-premise clinical data warehouse and medical search engine.")
     app.state.data = data
 
-    for error, status in ((access.AccessDenied, 403), (access.NotFound, 404), (QueryError, 400), (ScoreInputError, 400), (SearchError, 503),
-                          (DefinitionError, 400), (EvaluationError, 400)):
+    for error, status in HTTP_STATUS.items():
         app.add_exception_handler(error, _handler(status))
 
     def service_request(auth: tuple[Session, Principal]) -> access.Request:
@@ -97,28 +94,16 @@ def create_app(data: Path) -> FastAPI:
     @app.post("/api/v1/login", response_model=Me, tags=["session"])
     def login(body: Login, request: Request, response: Response) -> Me:
         address = request.client.host if request.client else "?"
-        sessions, users = Sessions(data), Users(data)
         try:
-            if sessions.blocked(body.username, address):
-                raise HTTPException(429, "too many failed logins; try again in 15 minutes")
-            principal = users.authenticate(body.username, body.password)
-            if principal is None:
-                sessions.failed(body.username, address)
-                raise HTTPException(401, "wrong user name or password")
-            found = sessions.open(principal.username, body.purpose)
-        finally:
-            sessions.close()
-            users.close()
+            found, principal = sessions.login(data, body.username, body.password, body.purpose, address)
+        except LoginRefused as exc:
+            raise HTTPException(exc.status, str(exc)) from None
         response.set_cookie(COOKIE, found.token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
         return _me(found, principal)
 
     @app.post("/api/v1/logout", tags=["session"])
     def logout(auth: Auth, response: Response) -> dict:
-        sessions = Sessions(data)
-        try:
-            sessions.close_session(auth[0].token)
-        finally:
-            sessions.close()
+        sessions.logout(data, auth[0].token)
         response.delete_cookie(COOKIE, path="/")
         return {"logged_out": True}
 
@@ -129,36 +114,34 @@ def create_app(data: Path) -> FastAPI:
     @app.get("/api/v1/search", tags=["search"])
     def search(auth: Auth, q: Annotated[str, Query(max_length=1000, description="A query in clinsearch's language (docs/search.md).")],
                patients: bool = False, limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict:
-        return access.search(service_request(auth), q, patients=patients, limit=limit, offset=offset)
+        return search_service.search(service_request(auth), q, patients=patients, limit=limit, offset=offset)
 
     @app.get("/api/v1/patients/{key}", tags=["patients"])
     def patient(auth: Auth, key: Annotated[str, PathParam(max_length=64)]) -> dict:
-        return access.patient_record(service_request(auth), key)
+        return patients.patient_record(service_request(auth), key)
 
     @app.get("/api/v1/notes/{note_id}", tags=["patients"])
     def note(auth: Auth, note_id: Annotated[int, PathParam(ge=0, le=2**62)]) -> dict:
-        return access.note(service_request(auth), note_id)
+        return patients.note(service_request(auth), note_id)
 
     @app.get("/api/v1/scores/{name}", tags=["scores"])
     def score(auth: Auth, name: Annotated[str, PathParam(max_length=40)], patient: Annotated[str, Query(max_length=64)],
-              region: Annotated[str, Query(pattern="^(low|moderate|high|very_high)$")] = "low") -> dict:
-        return access.score(service_request(auth), name, patient, region)
+              region: Annotated[str, Query(pattern=REGION_PATTERN)] = "low") -> dict:
+        return scores.score(service_request(auth), name, patient, region)
 
     @app.get("/api/v1/cohorts/schema", tags=["cohorts"])
     def cohort_schema(auth: Auth) -> dict:
-        from clinsearch.cohort.definition import schema
-
-        return schema()
+        return cohorts.schema()
 
     @app.post("/api/v1/cohorts/count", tags=["cohorts"])
     def cohort_count(auth: Auth, body: CohortQuery) -> dict:
         """The attrition table only: the live counts of the cohort form."""
-        return access.cohort(service_request(auth), body.definition, members=False)
+        return cohorts.cohort(service_request(auth), body.definition, members=False)
 
     @app.post("/api/v1/cohorts/run", tags=["cohorts"])
     def cohort_run(auth: Auth, body: CohortQuery) -> dict:
         """Attrition, Table 1 (beside ``compare``), the patients (pseudonymised for researchers)."""
-        return access.cohort(service_request(auth), body.definition, compare=body.compare)
+        return cohorts.cohort(service_request(auth), body.definition, compare=body.compare)
 
     @app.post("/api/v1/cohorts/export", tags=["cohorts"])
     def cohort_export(auth: Auth, body: CohortExport) -> Response:
@@ -167,21 +150,21 @@ def create_app(data: Path) -> FastAPI:
 
     @app.get("/api/v1/cohorts", tags=["cohorts"])
     def cohorts_saved(auth: Auth) -> dict:
-        return {"cohorts": access.saved_cohorts(service_request(auth))}
+        return {"cohorts": cohorts.saved_cohorts(service_request(auth))}
 
     @app.post("/api/v1/cohorts", tags=["cohorts"])
     def cohort_save(auth: Auth, body: CohortQuery) -> dict:
         """Save (or replace) a definition under its name."""
-        return access.save_cohort(service_request(auth), body.definition)
+        return cohorts.save_cohort(service_request(auth), body.definition)
 
     @app.get("/api/v1/cohorts/{key}", tags=["cohorts"])
     def cohort_saved(auth: Auth, key: Annotated[str, PathParam(max_length=200)]) -> dict:
-        return access.saved_cohorts(service_request(auth), key)
+        return cohorts.saved_cohorts(service_request(auth), key)
 
     @app.post("/api/v1/cohorts/{key}/run", tags=["cohorts"])
     def cohort_saved_run(auth: Auth, key: Annotated[str, PathParam(max_length=200)]) -> dict:
         request = service_request(auth)
-        return access.cohort(request, access.saved_cohorts(request, key)["definition"])
+        return cohorts.cohort(request, cohorts.saved_cohorts(request, key)["definition"])
 
     @app.post("/api/v1/evaluate", tags=["evaluation"])
     async def evaluate_file(auth: Auth, file: UploadFile, outcome: Annotated[str, Form(max_length=200)],
@@ -189,77 +172,32 @@ def create_app(data: Path) -> FastAPI:
                             threshold: Annotated[list[float], Form(max_length=20)] = [], rescale: Annotated[str, Form(pattern="^(|percent|logistic)$")] = "",
                             format: Annotated[str, Form(pattern="^(json|html)$")] = "json") -> Response:
         """Evaluate the scores of an uploaded CSV or Parquet file (one row per patient)."""
-        table = _uploaded_table(file.filename or "upload.csv", await file.read())
-        result = await run_in_threadpool(access.evaluate_table, service_request(auth), table, file.filename or "upload", outcome, score, group,
+        table = evaluation.read_upload(file.filename or "upload.csv", await file.read())
+        result = await run_in_threadpool(evaluation.evaluate_table, service_request(auth), table, file.filename or "upload", outcome, score, group,
                                          threshold or None, rescale or None, format == "html")
         return _evaluation_response(result, format)
 
     @app.post("/api/v1/evaluate/cohort", tags=["evaluation"])
     def evaluate_cohort(auth: Auth, body: CohortEvaluation) -> Response:
         """Evaluate a score computed on a cohort of the warehouse against an outcome after each index date."""
-        result = access.evaluate_cohort(service_request(auth), body.cohort, body.outcome, body.score_name, region=body.region,
+        result = evaluation.evaluate_cohort(service_request(auth), body.cohort, body.outcome, body.score_name, region=body.region,
                                         thresholds=body.thresholds, report=body.format == "html")
         return _evaluation_response(result, body.format)
 
     @app.get("/api/v1/stats", tags=["warehouse"])
     def stats(auth: Auth) -> dict:
-        from clinsearch.warehouse.stats import stats as table_counts
-        from clinsearch.warehouse.store import open_store
-
-        with open_store(data, read_only=True) as store:
-            return table_counts(store)
+        return warehouse_service.table_counts(data)
 
     @app.get("/api/v1/audit", tags=["admin"])
     def audit_entries(auth: Auth, limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-        _admin(auth[1])
-        log = AuditLog(data)
-        try:
-            return {"entries": log.entries(limit, offset)}
-        finally:
-            log.close()
+        return {"entries": admin.audit_entries(service_request(auth), limit, offset)}
 
     @app.get("/api/v1/audit/verify", tags=["admin"])
     def audit_verify(auth: Auth) -> dict:
-        _admin(auth[1])
-        log = AuditLog(data)
-        try:
-            result = log.verify()
-        finally:
-            log.close()
+        result = admin.verify_audit(service_request(auth))
         return {"ok": result.ok, "entries": result.entries, "problems": result.problems}
 
-    from fastapi.staticfiles import StaticFiles
-
-    from clinsearch.web.routes import router
-
-    app.include_router(router(data))
-    app.mount("/static", StaticFiles(packages=[("clinsearch.web", "static")]), name="static")
     return app
-
-
-MAX_UPLOAD = 200 * 1024 * 1024  # bytes
-
-
-def _uploaded_table(name: str, content: bytes):
-    """The uploaded file as an Arrow table (CSV or Parquet by its name), read from memory."""
-    import io
-
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    if len(content) > MAX_UPLOAD:
-        raise EvaluationError(f"{name}: larger than {MAX_UPLOAD // 2**20} MB")
-    if not content:
-        raise EvaluationError(f"{name}: the file is empty")
-    try:
-        if name.lower().endswith(".parquet"):
-            return pq.read_table(io.BytesIO(content))
-        content.decode("utf-8")
-        return pacsv.read_csv(io.BytesIO(content), convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
-    except UnicodeDecodeError as exc:
-        raise EvaluationError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    except Exception as exc:  # noqa: BLE001 -- pyarrow's many parse errors: one clear message
-        raise EvaluationError(f"{name}: cannot read it as {'Parquet' if name.lower().endswith('.parquet') else 'CSV'}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
 
 
 def _evaluation_response(result: dict, form: str) -> Response:
@@ -272,29 +210,10 @@ def _evaluation_response(result: dict, form: str) -> Response:
 
 
 def exported(request: access.Request, definition: dict, form: str) -> Response:
-    """Export into a temporary folder and answer with the file (OMOP tables zipped)."""
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="clinsearch-export-"))
-    try:
-        name = {"csv": "cohort.csv", "parquet": "cohort.parquet", "omop": "omop"}[form]
-        result = access.export_cohort(request, definition, folder / name)
-        if form == "omop":
-            archive = shutil.make_archive(str(folder / "cohort-omop"), "zip", folder / name)
-            content, media, filename = Path(archive).read_bytes(), "application/zip", "cohort-omop.zip"
-        else:
-            content = (folder / name).read_bytes()
-            media, filename = ("text/csv; charset=utf-8", name) if form == "csv" else ("application/vnd.apache.parquet", name)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Clinsearch-Patients": str(access.blur(result["patients"]) if not request.principal.identified else result["patients"])}
-    return Response(content, media_type=media, headers=headers)
-
-
-def _admin(principal: Principal) -> None:
-    if principal.role != "admin":
-        raise access.AccessDenied("only administrators read the audit log")
+    """The cohort exported as a download (OMOP tables zipped)."""
+    found = cohorts.export_file(request, definition, form)
+    headers = {"Content-Disposition": f'attachment; filename="{found.filename}"', "X-Clinsearch-Patients": str(found.patients)}
+    return Response(found.content, media_type=found.media_type, headers=headers)
 
 
 def _me(found: Session, principal: Principal) -> Me:

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from clinsearch.cohort.definition import read
-from clinsearch.security.audit import WRITE_LOCK, connect
+from clinsearch.statedb import WRITE_LOCK, connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS saved_cohort (

@@ -23,12 +23,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinsearch.config import secret_key
+from clinsearch.statedb import WRITE_LOCK, connect
 
 GENESIS = "0" * 64
 
@@ -54,24 +53,6 @@ class Verification:
     ok: bool
     entries: int
     problems: list[str] = field(default_factory=list)
-
-
-_READY: set[tuple[Path, str]] = set()  # (database, schema) already created in this process
-# One writer at a time in this process: SQLite's own lock makes waiting threads sleep in steps of
-# up to 100 ms, which a server under load feels as a long tail of slow requests.
-WRITE_LOCK = threading.Lock()
-
-
-def connect(data: Path, schema: str | None = None) -> sqlite3.Connection:
-    path = Path(data) / "security.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    if schema and (path, schema) not in _READY:
-        with WRITE_LOCK:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(schema)
-        _READY.add((path, schema))
-    return con
 
 
 def entry_hash(entry: dict) -> str:

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from clinsearch.security.audit import WRITE_LOCK, connect
+from clinsearch.statedb import WRITE_LOCK, connect
 
 LIFETIME = dt.timedelta(hours=8)
 TOUCH = dt.timedelta(minutes=1)  # how often the last-seen time of a session is written

@@ -25,7 +25,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from clinsearch.security.audit import connect
+from clinsearch.statedb import connect
 
 ROLES = ("clinician", "researcher", "admin")
 MIN_PASSWORD = 10  # characters

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from clinsearch.cohort.definition import DefinitionError
+from clinsearch.services.errors import DefinitionError
 
 SECTIONS = ("index", "inclusion", "exclusion")
 TYPES = ("demographics", "condition", "measurement", "drug", "procedure", "imaging", "visit", "text")

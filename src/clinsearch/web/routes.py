@@ -20,15 +20,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from clinsearch.cohort.definition import DefinitionError, read
-from clinsearch.evaluate.data import EvaluationError
-
-from clinsearch.search.engine import SearchError
-from clinsearch.search.query import QueryError
-from clinsearch.security import access
-from clinsearch.security.audit import AuditLog
-from clinsearch.security.sessions import Sessions, logged_in
-from clinsearch.security.users import Users
+from clinsearch.services import access, admin, cohorts, evaluation, patients, scores, sessions
+from clinsearch.services import search as search_service
+from clinsearch.services.choices import DEFAULT_THRESHOLDS
+from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, LoginRefused, NotFound, QueryError, SearchError
 from clinsearch.web import cohort_form
 from clinsearch.web.i18n import LANGUAGES, words
 
@@ -44,7 +39,7 @@ def router(data: Path) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
 
     def current(request: Request):
-        return logged_in(data, request.cookies.get(COOKIE))
+        return sessions.current(data, request.cookies.get(COOKIE))
 
     def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         lang = _lang(request)
@@ -65,9 +60,9 @@ def router(data: Path) -> APIRouter:
         t = words(_lang(request))
         try:
             extra = context.pop("build")(service)
-        except access.AccessDenied as exc:
+        except AccessDenied as exc:
             return render(request, "error.html", 403, principal=principal, csrf=found.csrf, heading=t["forbidden"], message=str(exc))
-        except access.NotFound as exc:
+        except NotFound as exc:
             return render(request, "error.html", 404, principal=principal, csrf=found.csrf, heading="404", message=str(exc))
         return render(request, name, principal=principal, csrf=found.csrf, **extra, **context)
 
@@ -90,18 +85,11 @@ def router(data: Path) -> APIRouter:
         if not expected or not secrets.compare_digest(expected, csrf_token):
             return render(request, "login.html", 403, principal=None, csrf=expected or "", error=t["forbidden"] + " (CSRF)")
         address = request.client.host if request.client else "?"
-        sessions, users = Sessions(data), Users(data)
         try:
-            if sessions.blocked(username, address):
-                return render(request, "login.html", 429, principal=None, csrf=expected, error="too many failed logins; try again in 15 minutes")
-            principal = users.authenticate(username, password)
-            if principal is None:
-                sessions.failed(username, address)
-                return render(request, "login.html", 401, principal=None, csrf=expected, error=f"{t['username']} / {t['password']} ?")
-            found = sessions.open(principal.username, purpose)
-        finally:
-            sessions.close()
-            users.close()
+            found, principal = sessions.login(data, username, password, purpose, address)
+        except LoginRefused as exc:
+            message = f"{t['username']} / {t['password']} ?" if exc.status == 401 else str(exc)
+            return render(request, "login.html", exc.status, principal=None, csrf=expected, error=message)
         response = RedirectResponse("/search", status_code=303)
         response.set_cookie(COOKIE, found.token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
         response.delete_cookie(LOGIN_CSRF)
@@ -111,11 +99,7 @@ def router(data: Path) -> APIRouter:
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
         found, _ = current(request)
         if found is not None and secrets.compare_digest(found.csrf, csrf_token):
-            sessions = Sessions(data)
-            try:
-                sessions.close_session(found.token)
-            finally:
-                sessions.close()
+            sessions.logout(data, found.token)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -126,7 +110,7 @@ def router(data: Path) -> APIRouter:
             if not q.strip():
                 return {"result": None, "error": None}
             try:
-                result = access.search(service, q, patients=bool(patients), limit=PAGE, offset=max(0, min(offset, 10_000)))
+                result = search_service.search(service, q, patients=bool(patients), limit=PAGE, offset=max(0, min(offset, 10_000)))
             except QueryError as exc:
                 return {"result": None, "error": str(exc)}
             for document in result["documents"]:
@@ -143,16 +127,16 @@ def router(data: Path) -> APIRouter:
     @routes.get("/patients/{key}")
     def patient(request: Request, key: str) -> Response:
         def build(service):
-            record = access.patient_record(service, key[:64])
-            scores = access.score_panel(service, key[:64]) if service.principal.identified else None
-            return {"record": record, "measurements": _series(record["measurements"]), "scores": scores}
+            record = patients.patient_record(service, key[:64])
+            panel = scores.score_panel(service, key[:64]) if service.principal.identified else None
+            return {"record": record, "measurements": _series(record["measurements"]), "scores": panel}
 
         return page(request, "patient.html", build=build)
 
     @routes.get("/notes/{note_id}")
     def note(request: Request, note_id: int) -> Response:
         def build(service):
-            found = access.note(service, note_id)
+            found = patients.note(service, note_id)
             return {"note": found, "html": _annotated(found["text"] or "", found["annotations"])}
 
         return page(request, "note.html", build=build)
@@ -160,7 +144,7 @@ def router(data: Path) -> APIRouter:
     @routes.get("/cohorts")
     def cohorts_page(request: Request, saved: str = "") -> Response:
         def build(service):
-            found = access.saved_cohorts(service, saved[:200]) if saved else None
+            found = cohorts.saved_cohorts(service, saved[:200]) if saved else None
             current = found["definition"] if found else {"name": words(_lang(request))["new_cohort"]}
             return _cohort_state(service, current, run=bool(found))
 
@@ -184,12 +168,12 @@ def router(data: Path) -> APIRouter:
                 definition = cohort_form.definition(fields.get("definition", ""), fields.get("name", ""))
                 if action == "add":
                     definition = cohort_form.with_criterion(definition, fields.get("section", "inclusion"), cohort_form.criterion(fields))
-                    read(definition)
+                    cohorts.check(definition)
                 elif action.startswith("remove:"):
                     _, section, position = (action.split(":") + ["", ""])[:3]
                     definition = cohort_form.without(definition, section, int(position) if position.isdigit() else 0)
                 elif action == "save":
-                    access.save_cohort(service, definition)
+                    cohorts.save_cohort(service, definition)
             except (DefinitionError, QueryError, SearchError) as exc:
                 state = _cohort_state(service, cohort_form.definition(fields.get("definition", ""), fields.get("name", "")), run=False)
                 return {**state, "error": str(exc), "fields": fields}
@@ -211,8 +195,8 @@ def router(data: Path) -> APIRouter:
                 definition = cohort_form.definition(fields.get("definition", ""), fields.get("name", ""))
                 if fields.get("type"):
                     definition = cohort_form.with_criterion(definition, fields.get("section", "inclusion"), cohort_form.criterion(fields))
-                result = access.cohort(service, definition, members=False)
-            except (DefinitionError, QueryError, SearchError, access.AccessDenied) as exc:
+                result = cohorts.cohort(service, definition, members=False)
+            except (DefinitionError, QueryError, SearchError, AccessDenied) as exc:
                 return {"error": str(exc)}
             return {"count": result["size"], "label": result["attrition"][-1]["label"]}
 
@@ -237,19 +221,17 @@ def router(data: Path) -> APIRouter:
             return Response("missing or wrong CSRF token", status_code=403)
 
         def build(service):
-            from clinsearch.api.app import _uploaded_table
-
             thresholds = [float(t) for t in fields.get("thresholds", "").replace(";", " ").replace(",", " ").split() if _is_number(t)] or None
             try:
                 if fields.get("mode") == "cohort":
-                    saved = access.saved_cohorts(service, fields.get("cohort", "")[:200])
+                    saved = cohorts.saved_cohorts(service, fields.get("cohort", "")[:200])
                     outcome = cohort_form.definition(fields.get("outcome", ""))
-                    result = access.evaluate_cohort(service, saved["definition"], outcome, fields.get("score_name", "score2"),
+                    result = evaluation.evaluate_cohort(service, saved["definition"], outcome, fields.get("score_name", "score2"),
                                                     region=fields.get("region", "low"), thresholds=thresholds, report=True)
                 else:
                     scores = [x.strip() for x in fields.get("scores", "").split(",") if x.strip()][:2]
                     groups = [x.strip() for x in fields.get("groups", "").split(",") if x.strip()][:10]
-                    result = access.evaluate_table(service, _uploaded_table(name or "upload.csv", content), name or "upload", fields.get("outcome_column", ""),
+                    result = evaluation.evaluate_table(service, evaluation.read_upload(name or "upload.csv", content), name or "upload", fields.get("outcome_column", ""),
                                                    scores, groups, thresholds, fields.get("rescale") or None, report=True)
             except (EvaluationError, DefinitionError, QueryError, SearchError) as exc:
                 return _evaluate_state(service, fields, str(exc))
@@ -259,17 +241,7 @@ def router(data: Path) -> APIRouter:
 
     @routes.get("/audit")
     def audit_page(request: Request) -> Response:
-        def build(service):
-            if service.principal.role != "admin":
-                raise access.AccessDenied("only administrators read the audit log")
-            log, users = AuditLog(data), Users(data)
-            try:
-                return {"verification": log.verify(), "entries": log.entries(200), "users": users.list()}
-            finally:
-                log.close()
-                users.close()
-
-        return page(request, "audit.html", build=build)
+        return page(request, "audit.html", build=lambda service: admin.audit_page(service))
 
     return routes
 
@@ -278,30 +250,30 @@ def _cohort_state(service: access.Request, definition: dict, run: bool) -> dict:
     """What the cohort page shows for ``definition``: its attrition (counted at every step) and,
     when run, Table 1 and the patients."""
     state = {"definition": definition, "definition_json": json.dumps(definition, ensure_ascii=False, indent=1), "error": None,
-             "result": None, "saved": access.saved_cohorts(service), "fields": {}, "saved_now": False}
+             "result": None, "saved": cohorts.saved_cohorts(service), "fields": {}, "saved_now": False}
     try:
-        state["result"] = access.cohort(service, definition, members=run)
+        state["result"] = cohorts.cohort(service, definition, members=run)
     except (DefinitionError, QueryError, SearchError) as exc:
         state["error"] = str(exc)
     return state
 
 
 def _export_step(data: Path, logged, fields: dict, form: str) -> Response:
-    from clinsearch.api.app import exported
-
     found, principal = logged
     service = access.Request(data, principal, found.purpose)
     try:
         definition = cohort_form.definition(fields.get("definition", ""), fields.get("name", ""))
-        return exported(service, definition, form if form in ("csv", "parquet", "omop") else "csv")
+        exported = cohorts.export_file(service, definition, form if form in cohorts.EXPORT_FORMS else "csv")
+        headers = {"Content-Disposition": f'attachment; filename="{exported.filename}"', "X-Clinsearch-Patients": str(exported.patients)}
+        return Response(exported.content, media_type=exported.media_type, headers=headers)
     except (DefinitionError, QueryError, SearchError) as exc:
         return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
 
 
 def _evaluate_state(service: access.Request, fields: dict, error: str | None) -> dict:
-    return {"fields": fields, "error": error, "saved": access.saved_cohorts(service), "report": None, "warnings": [],
-            "outcome_example": json.dumps({"name": "IDM ou AVC dans les 10 ans", "inclusion": [
-                {"type": "text", "query": "IDM OR AVC OR code:I21 OR code:I63", "window": {"from": 1, "to": 3650}}]}, ensure_ascii=False, indent=1)}
+    return {"fields": fields, "error": error, "saved": cohorts.saved_cohorts(service), "report": None, "warnings": [],
+            "outcome_example": json.dumps(evaluation.example_outcome(), ensure_ascii=False, indent=1),
+            "default_thresholds": " ".join(map(str, DEFAULT_THRESHOLDS))}
 
 
 def _is_number(text: str) -> bool:

@@ -1,0 +1,90 @@
+"""``clinsearch cohort``: build, describe, save and export cohorts (audited)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from clinsearch.cli.console import echo_json, fail, out
+
+
+@click.command("cohort")
+@click.argument("definition", required=False)
+@click.option("--compare", "compare", metavar="DEFINITION", help="A second cohort to describe side by side (file or saved name).")
+@click.option("--export", "export_path", type=click.Path(path_type=Path), help="Write the cohort: FILE.csv or FILE.parquet (one row per patient), or a folder (OMOP tables as Parquet).")
+@click.option("--pseudonymised", is_flag=True, help="As a researcher sees it: pseudonyms, shifted dates, counts under 10 blurred.")
+@click.option("--save", is_flag=True, help="Save the definition under its name (re-run it later by that name).")
+@click.option("--list", "list_saved", is_flag=True, help="List the saved cohorts.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"name", "size", "attrition": [...], "table_one": {...}, "patients": [...], ...}.')
+@click.pass_obj
+def cohort_command(data: Path, definition: str | None, compare: str | None, export_path: Path | None, pseudonymised: bool,
+                   save: bool, list_saved: bool, as_json: bool) -> None:
+    """Build a cohort from inclusion and exclusion criteria on text and coded data.
+
+    \b
+    DEFINITION is a JSON file (schema: docs/cohorts.md) or the name of a saved
+    cohort. Criteria: demographics, condition (CIM-10, I21*), measurement (LOINC,
+    threshold and unit), drug (ATC), procedure (CCAM), imaging, visit, and text
+    (any search query, negation-aware), each with a window in days around the
+    index event and an occurrence count. Prints the attrition table and Table 1.
+    Every export is written to the audit log.
+    """
+    from clinsearch.services import cohorts
+    from clinsearch.services.access import command_line
+    from clinsearch.services.errors import DefinitionError, NotFound, OutputError, SearchError, WarehouseError
+
+    request = command_line(data, "researcher" if pseudonymised else "clinician")
+    if list_saved:
+        saved = cohorts.saved_cohorts(request)
+        if as_json:
+            echo_json({"cohorts": saved})
+        for item in saved if not as_json else []:
+            out.print(f"{item['id']:>4}  {item['name']}  [dim]{item['author']}, {item['updated_at']}[/dim]")
+        return
+    if definition is None:
+        raise click.UsageError("give a DEFINITION (a JSON file or a saved cohort's name), or --list")
+    try:
+        raw = cohorts.definition_of(request, definition)
+        second = cohorts.definition_of(request, compare) if compare else None
+        if save:
+            cohorts.save_cohort(request, raw)
+        result = cohorts.cohort(request, raw, compare=second, export_to=export_path)
+    except DefinitionError as exc:
+        fail(str(exc), code=2)
+    except (OutputError, WarehouseError, NotFound, SearchError) as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(result)
+        return
+    show(result)
+
+
+def show(result: dict) -> None:
+    out.print(f"[bold]{escape(result['name'])}[/bold]: {result['size']} patients ({result['seconds']:.2f} s)")
+    table = Table(title="attrition")
+    for column in ("step", "criterion", "remaining", "removed"):
+        table.add_column(column, overflow="fold")
+    for step in result["attrition"]:
+        table.add_row(step["where"], escape(step["label"]), str(step["remaining"]), str(step["removed"]))
+    out.print(table)
+    one = result.get("table_one")
+    if one:
+        table = Table(title="Table 1")
+        table.add_column("")
+        for name in one["columns"]:
+            table.add_column(escape(name), overflow="fold")
+        section = None
+        for row in one["rows"]:
+            if row["section"] != section:
+                section = row["section"]
+                table.add_row(f"[bold]{escape(section)}[/bold]", *[""] * len(one["columns"]))
+            table.add_row("  " + escape(row["label"]), *row["values"])
+        out.print(table)
+    for warning in result.get("warnings", []):
+        out.print(f"[yellow]warning[/yellow] {escape(warning)}")
+    if result.get("export"):
+        e = result["export"]
+        out.print(f"exported {e['patients']} patients to {escape(e['path'])} ({e['form']}{', pseudonymised' if e['pseudonymised'] else ''})")

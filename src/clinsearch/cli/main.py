@@ -1,0 +1,27 @@
+"""The ``clinsearch`` command group: the global options, and every command in its noun's module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clinsearch import __version__
+from clinsearch.cli import annotate, cohort, demo, evaluate, score, search, serve, users, warehouse
+from clinsearch.config import data_dir
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), envvar="CLINSEARCH_DATA", help="Data directory of the warehouse [env CLINSEARCH_DATA; default ./clinsearch-data].")
+@click.version_option(__version__, prog_name="clinsearch")
+@click.pass_context
+def main(ctx: click.Context, data: Path | None) -> None:
+    """clinsearch: an on-premise clinical data warehouse and medical search engine."""
+    ctx.obj = data_dir(data)
+
+
+for command in (warehouse.ingest_command, warehouse.stats_command, demo.demo_command, warehouse.nlp_command, warehouse.index_command,
+                search.search_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
+                users.audit_group, serve.serve_command, annotate.annotate_command):
+    main.add_command(command)
+

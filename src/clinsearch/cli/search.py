@@ -1,0 +1,46 @@
+"""``clinsearch search``: the search engine from the command line (audited as a clinician)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from clinsearch.cli import render
+from clinsearch.cli.console import echo_json, fail
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--patients", is_flag=True, help="Rank patients (the query over each one's whole record) as well as documents.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Results per page.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Results to skip (paging).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"documents": [...], "patients": [...], "facets": {...}, ...}.')
+@click.pass_obj
+def search_command(data: Path, query: str, patients: bool, limit: int, offset: int, as_json: bool) -> None:
+    """Search notes, imaging studies and articles in medical language.
+
+    \b
+    Bare words find affirmed mentions about the patient (not "pas de ...",
+    "suspicion de ...", nor the family's); synonyms, abbreviations and codes
+    are expanded (EP = embolie pulmonaire = I26).
+      "exact phrase"   -term (exclude)   a OR b   ( ... )
+      neg:  hyp:  fam:  any:   search negated, hypothetical, family, all mentions
+      =term            no expansion
+      type:CRH  department:cardio  after:2020-01  before:2024  code:E11
+      patient:ID  source:notes|imaging|articles
+    """
+    from clinsearch.services.access import command_line
+    from clinsearch.services.errors import QueryError, SearchError, WarehouseError
+    from clinsearch.services.search import search
+
+    try:
+        result = search(command_line(data), query, patients=patients, limit=limit, offset=offset)
+    except QueryError as exc:
+        fail(f"query: {exc}", code=2)
+    except (SearchError, WarehouseError) as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(result)
+        return
+    render.search(result)

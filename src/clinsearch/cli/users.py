@@ -1,0 +1,79 @@
+"""``clinsearch user`` and ``clinsearch audit``: the local users and the audit log, managed by
+whoever runs the command on this machine (as an administrator)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from clinsearch.cli.console import echo_json, err, fail, out
+
+
+@click.group("user")
+def user_group() -> None:
+    """Local users of the web application and API (roles: clinician, researcher, admin)."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["clinician", "researcher", "admin"]), help="What the user may see.")
+@click.option("--department", "departments", multiple=True, help="Clinician restricted to this department (repeatable).")
+@click.option("--patient", "patients", multiple=True, type=int, help="Clinician restricted to this patient (repeatable).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters [prompted when not given].")
+@click.pass_obj
+def user_add_command(data: Path, username: str, role: str, departments: tuple[str, ...], patients: tuple[int, ...], password: str) -> None:
+    """Create a user; the password is stored as an argon2id hash."""
+    from clinsearch.services import admin
+    from clinsearch.services.access import command_line
+    from clinsearch.services.errors import UserError
+
+    try:
+        admin.add_user(command_line(data, "admin"), username, password, role, list(departments), list(patients))
+    except UserError as exc:
+        fail(str(exc), code=2)
+    out.print(f"user {username} added ({role}" + (f"; departments {', '.join(departments)}" if departments else "")
+              + (f"; patients {', '.join(map(str, patients))}" if patients else "") + ")")
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the users as one JSON object.")
+@click.pass_obj
+def user_list_command(data: Path, as_json: bool) -> None:
+    """The users, their roles and restrictions (never their passwords)."""
+    from clinsearch.services import admin
+    from clinsearch.services.access import command_line
+
+    rows = admin.users(command_line(data, "admin"))
+    if as_json:
+        echo_json({"users": rows})
+        return
+    table = Table(title="users")
+    for column in ("username", "role", "departments", "patients", "created_at"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["username"], r["role"], ", ".join(r["departments"]), ", ".join(map(str, r["patients"])), r["created_at"][:19])
+    out.print(table)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log of every access to patient data."""
+
+
+@audit_group.command("verify")
+@click.pass_obj
+def audit_verify_command(data: Path) -> None:
+    """Check the hash chain: exit 1 and say where when an entry was edited or deleted."""
+    from clinsearch.services import admin
+    from clinsearch.services.access import command_line
+
+    result = admin.verify_audit(command_line(data, "admin"))
+    if result.ok:
+        out.print(f"audit log intact: {result.entries:,} entries")
+        return
+    for problem in result.problems:
+        err.print(f"[red]error:[/red] audit log: {problem}", soft_wrap=True)
+    sys.exit(1)

@@ -1,0 +1,118 @@
+"""Loading and maintaining the warehouse: ``ingest``, ``nlp``, ``index``, ``stats``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from clinsearch.cli import render
+from clinsearch.cli.console import echo_json, err, fail
+from clinsearch.cli.progress import IngestBar, StageBars
+
+# Each command imports what it uses: `clinsearch annotate` must not wait for DuckDB and Arrow.
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the load summary as one JSON object.")
+@click.option("--no-nlp", is_flag=True, help="Do not run the NLP on new notes after the load.")
+@click.pass_obj
+def ingest_command(data: Path, paths: tuple[Path, ...], as_json: bool, no_nlp: bool) -> None:
+    """Load files or folders (OMOP CSV/Parquet, FHIR, documents, DICOM, PubMed/JATS) into the warehouse.
+
+    Formats are detected per file; folders are walked. Each file loads in one transaction;
+    bad records go to the quarantine. New or changed notes then go through the NLP (unless
+    --no-nlp), and the search index is brought up to date. Exit code 1 when anything was
+    quarantined or unreadable.
+    """
+    from clinsearch.services.errors import WarehouseError
+    from clinsearch.services.pipeline import ingest
+
+    try:
+        with IngestBar(enabled=not as_json) as reporter, StageBars(enabled=not as_json) as stages:
+            run = ingest(data, list(paths), reporter, nlp=not no_nlp, on_progress=stages)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(run.as_dict())
+    else:
+        render.run(run)
+    report_problems(run.ingest)
+    sys.exit(0 if run.ok else 1)
+
+
+def report_problems(result) -> None:
+    """One line on stderr per source that failed or had records quarantined."""
+    for problem in result.problems:
+        err.print(f"[red]error:[/red] {problem.path}: {problem.reason}", soft_wrap=True)
+    for summary in result.summaries:
+        if summary.status == "failed":
+            err.print(f"[red]error:[/red] {summary.source}: {summary.message}", soft_wrap=True)
+        elif summary.quarantined:
+            err.print(f"[yellow]quarantined:[/yellow] {summary.source}: {summary.quarantined} record(s); see 'clinsearch stats'", soft_wrap=True)
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help='Print {"tables": {...}, "quarantine": N}.')
+@click.pass_obj
+def stats_command(data: Path, as_json: bool) -> None:
+    """Row counts of every table and a summary of the quarantine."""
+    from clinsearch.services.errors import WarehouseError
+    from clinsearch.services.warehouse import overview
+
+    try:
+        counts, reasons = overview(data)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(counts)
+        return
+    render.stats(data, counts, reasons)
+
+
+@click.command("nlp")
+@click.option("--processes", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
+@click.option("--spark", is_flag=True, help="Annotate in Apache Spark (pyspark) instead of local worker processes.")
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL (with --spark).")
+@click.option("--reprocess", is_flag=True, help="Also annotate again the notes annotated by an earlier NLP version (after an upgrade).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_obj
+def nlp_command(data: Path, processes: int | None, spark: bool, master: str, reprocess: bool, as_json: bool) -> None:
+    """Run the clinical NLP on every new or changed note, write note_nlp, update the search index.
+
+    Notes annotated by an earlier version of the NLP keep their annotations until you ask for
+    them to be annotated again with --reprocess (docs/nlp.md: when an upgrade needs it)."""
+    from clinsearch.services.errors import WarehouseError
+    from clinsearch.services.pipeline import process
+
+    try:
+        with StageBars(enabled=not as_json) as stages:
+            run = process(data, processes=processes, spark=spark, master=master, reprocess=reprocess, on_progress=stages)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json({**run.nlp.as_dict(), "index": run.index.as_dict()})
+    else:
+        render.run(run)
+
+
+@click.command("index")
+@click.option("--rebuild", is_flag=True, help="Start from an empty index instead of updating the one there.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_obj
+def index_command(data: Path, rebuild: bool, as_json: bool) -> None:
+    """Bring the search index up to date with the warehouse (ingest and nlp do it themselves)."""
+    from clinsearch.services.errors import WarehouseError
+    from clinsearch.services.pipeline import reindex
+
+    try:
+        with StageBars(enabled=not as_json) as stages:
+            summary = reindex(data, rebuild=rebuild, on_progress=stages)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(summary.as_dict())
+    else:
+        render.index_summary(summary)

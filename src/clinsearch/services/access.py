@@ -1,0 +1,148 @@
+"""Who may see what: the access core every service calls before it reads patient data.
+
+Rules, enforced here and nowhere else:
+
+* ``clinician``: identified data, restricted to the departments and/or patients of the account
+  when it has any (a search only looks in those; a patient outside them is refused);
+* ``researcher``: pseudonymised data only -- patients by pseudonym (``P-`` and 10 hex digits of
+  an HMAC of the person id with the warehouse's secret), text with identifiers replaced and dates
+  shifted by the patient's secret offset, no name or birth date, and every count under 10 shown
+  as "<10";
+* ``admin``: no patient data at all (users and audit log only).
+
+Every call that touches patient data is written to the audit log first (who, role, what, why):
+an access that cannot be audited does not happen. The command line is a principal too
+(``command_line``): the operating-system user, as a clinician (or a researcher with
+``--pseudonymised``), audited like any other.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinsearch.config import secret_key
+from clinsearch.nlp.pseudonymize import person_pseudonym
+from clinsearch.security.audit import AuditLog
+from clinsearch.security.users import Principal
+from clinsearch.warehouse.store import open_store
+
+SMALL = 10  # counts below this are shown as "<10" to researchers
+
+
+class AccessDenied(Exception):
+    """The principal may not see this (the message says why, without revealing data)."""
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call of a service: the warehouse, who asks, and why (the purpose given at login)."""
+
+    data: Path
+    principal: Principal
+    purpose: str = ""
+
+
+def command_line(data: Path, role: str = "clinician") -> Request:
+    """The request of a command typed on this machine: the operating-system user, audited."""
+    return Request(Path(data), Principal(f"{getpass.getuser()} (command line)", role), "command line")
+
+
+def audit(request: Request, action: str, target: str, details: dict | None = None) -> None:
+    log = AuditLog(request.data)
+    try:
+        log.append(request.principal.username, request.principal.role, action, target, request.purpose, details)
+    finally:
+        log.close()
+
+
+def require_patient_data(request: Request) -> None:
+    if request.principal.role not in ("clinician", "researcher"):
+        raise AccessDenied(f"the {request.principal.role} role has no access to patient data")
+
+
+def require_identified(request: Request, why: str) -> None:
+    require_patient_data(request)
+    if not request.principal.identified:
+        raise AccessDenied(f"{why}: clinicians only")
+
+
+def require_admin(request: Request, what: str = "the audit log") -> None:
+    if request.principal.role != "admin":
+        raise AccessDenied(f"only administrators read {what}")
+
+
+def scope(request: Request) -> dict:
+    """The restriction of a clinician's account as keyword arguments of the lower layers
+    (``persons``, ``departments``; None: unrestricted)."""
+    return {"persons": request.principal.patients or None, "departments": request.principal.departments or None}
+
+
+# -- pseudonyms and small counts --------------------------------------------------------------
+def pseudonym(data: Path, person_id: int) -> str:
+    return person_pseudonym(person_id, secret_key(data))
+
+
+def person_of_pseudonym(data: Path, value: str) -> int | None:
+    with open_store(data, read_only=True) as store:
+        for (person_id,) in store.query("SELECT person_id FROM person"):
+            if pseudonym(data, person_id) == value:
+                return person_id
+    return None
+
+
+def blur(count: int | None) -> int | str | None:
+    return "<10" if count is not None and 0 < count < SMALL else count
+
+
+def shown_count(request: Request, count: int | None) -> int | str | None:
+    """A count as this principal may see it."""
+    return count if request.principal.identified else blur(count)
+
+
+# -- one patient ------------------------------------------------------------------------------
+def resolve_patient(request: Request, key: str) -> int:
+    """The person id a request names: a person id for clinicians, a pseudonym for researchers."""
+    require_patient_data(request)
+    if request.principal.identified:
+        if not str(key).isdigit():
+            raise NotFound(f"no patient {key}")
+        return int(key)
+    person_id = person_of_pseudonym(request.data, str(key))
+    if person_id is None:
+        raise NotFound(f"no patient {key} (researchers name patients by pseudonym)")
+    return person_id
+
+
+def check_patient(request: Request, store, person_id: int) -> None:
+    """Refuse a patient outside a restricted clinician's departments and patients."""
+    principal = request.principal
+    if not store.query("SELECT 1 FROM person WHERE person_id = ?", [person_id]):
+        raise NotFound(f"no patient {person_id}")
+    if principal.role != "clinician" or not principal.restricted:
+        return
+    if person_id in principal.patients:
+        return
+    if principal.departments and store.query(
+        "SELECT 1 FROM note n JOIN care_site c USING (care_site_id) WHERE n.person_id = ? AND c.care_site_name IN (SELECT unnest(?)) LIMIT 1",
+        [person_id, list(principal.departments)],
+    ):
+        return
+    raise AccessDenied(f"patient {person_id} is outside the departments and patients of {principal.username}")
+
+
+def identities(store, person_ids: set[int]) -> dict[int, dict]:
+    """What identifies each patient (IPP, names, address, phone, e-mail): what the pseudonymiser removes."""
+    if not person_ids:
+        return {}
+    rows = store.query_dicts(
+        "SELECT p.person_id, p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email "
+        "FROM person p LEFT JOIN person_identity i USING (person_id) WHERE p.person_id IN (SELECT unnest(?))",
+        [sorted(person_ids)],
+    )
+    return {row["person_id"]: row for row in rows}

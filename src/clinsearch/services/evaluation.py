@@ -1,0 +1,117 @@
+"""Evaluating scores against outcomes: on a table the user brings (an upload, a file) or on a
+cohort of the warehouse, as the principal may see it (counts under 10 blurred for researchers,
+the report withheld when it would show them)."""
+
+from __future__ import annotations
+
+import io
+import json
+from importlib import resources
+
+from clinsearch.cohort.definition import read
+from clinsearch.evaluate.cohort import from_cohort
+from clinsearch.evaluate.data import EvaluationError, dataset
+from clinsearch.evaluate.defaults import DEFAULT_THRESHOLDS
+from clinsearch.evaluate.data import load as load_table
+from clinsearch.evaluate.report import render
+from clinsearch.evaluate.run import evaluate, probabilities
+from clinsearch.services.access import SMALL, Request, audit, blur, require_patient_data, scope
+from clinsearch.warehouse.store import open_store
+
+MAX_UPLOAD = 200 * 1024 * 1024  # bytes
+COUNTS = ("n", "events", "rows", "flagged", "tp", "fp", "fn", "tn", "observed", "patients", "with_outcome", "not_computed")
+
+
+def example_outcome() -> dict:
+    """The outcome the evaluation form shows as an example: the demo's (MI or stroke in 10 years)."""
+    return json.loads(resources.files("clinsearch.demo").joinpath("examples", "mace-outcome.json").read_text("utf-8"))
+
+
+def read_upload(name: str, content: bytes):
+    """An uploaded file as an Arrow table (CSV or Parquet by its name), read from memory."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if len(content) > MAX_UPLOAD:
+        raise EvaluationError(f"{name}: larger than {MAX_UPLOAD // 2**20} MB")
+    if not content:
+        raise EvaluationError(f"{name}: the file is empty")
+    parquet = name.lower().endswith(".parquet")
+    try:
+        if parquet:
+            return pq.read_table(io.BytesIO(content))
+        content.decode("utf-8")
+        return pacsv.read_csv(io.BytesIO(content), convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+    except UnicodeDecodeError as exc:
+        raise EvaluationError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except Exception as exc:  # noqa: BLE001 -- pyarrow's many parse errors: one clear message
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EvaluationError(f"{name}: cannot read it as {'Parquet' if parquet else 'CSV'}: {first}") from None
+
+
+def evaluate_dataset(data, thresholds=None, rescale: str | None = None, report: bool = False, about: dict | None = None) -> dict:
+    """The measures of a dataset (``evaluate.data``); with ``report`` the HTML report under
+    ``"report_html"``. No warehouse data: used as is for a file on the command line."""
+    result = evaluate(data, thresholds or DEFAULT_THRESHOLDS, rescale)
+    if about:
+        result["cohort"] = about
+    if report:
+        result["report_html"] = render(data, result, probabilities(data, rescale)[0])
+    return result
+
+
+def evaluate_file(path, outcome: str, scores: list[str], groups: list[str] = (), thresholds=None, rescale: str | None = None,
+                  report: bool = False) -> dict:
+    """Evaluate the scores of a file on this machine (CSV or Parquet, one row per patient): the
+    user's own table, no warehouse data read, nothing audited."""
+    return evaluate_dataset(load_table(path, outcome, list(scores), list(groups)), thresholds, rescale, report)
+
+
+def evaluate_table(request: Request, table, source: str, outcome: str, scores: list[str], groups: list[str] = (),
+                   thresholds=None, rescale: str | None = None, report: bool = False) -> dict:
+    """Evaluate scores the user brings (a table they uploaded): audited, no warehouse data read."""
+    require_patient_data(request)
+    audit(request, "evaluate", source, {"outcome": outcome, "scores": list(scores), "groups": list(groups)})
+    return evaluate_dataset(dataset(table, source, outcome, list(scores), list(groups)), thresholds, rescale, report)
+
+
+def evaluate_cohort(request: Request, cohort: dict, outcome: dict, score_name: str, *, region: str = "low", thresholds=None,
+                    report: bool = False) -> dict:
+    """Evaluate a score computed on a cohort of the warehouse against an outcome after each index
+    date, as the principal may see it."""
+    require_patient_data(request)
+    definition = read(cohort)
+    audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region})
+    with open_store(request.data, read_only=True) as store:
+        data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, **scope(request))
+    out = evaluate_dataset(data, thresholds, None, report, about)
+    if not request.principal.identified:
+        _blur_evaluation(out)
+    return out
+
+
+def _blur_evaluation(out: dict) -> None:
+    """Every count under 10 as "<10", wherever it is (groups, thresholds, the cohort). The report,
+    drawn from the exact counts, is withheld from researchers when any count is small."""
+    small = _blur_counts(out)
+    small = any(0 < v < SMALL for v in out["missing"].values()) or small
+    out["missing"] = {k: blur(v) for k, v in out["missing"].items()}
+    if "cohort" in out:
+        out["cohort"]["reasons"] = {k: blur(v) for k, v in out["cohort"]["reasons"].items()}
+    if small and out.get("report_html"):
+        out["report_html"] = None
+        out["warnings"].append("the report is withheld: it would show counts under 10 to the researcher role")
+
+
+def _blur_counts(node) -> bool:
+    small = False
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in COUNTS and isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL:
+                node[key], small = blur(value), True
+            elif isinstance(value, (dict, list)):
+                small = _blur_counts(value) or small
+    elif isinstance(node, list):
+        for item in node:
+            small = _blur_counts(item) or small
+    return small
