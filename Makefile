@@ -9,7 +9,7 @@ DATA   ?= clinsearch-data
 DEBIAN_PACKAGES ?= chromium r-cran-proc
 BENCH_DEBIAN_PACKAGES ?= postgresql
 
-.PHONY: install system-deps test demo bench clean
+.PHONY: install system-deps test demo docs bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (clinsearch needs Python 3.11+); set PYTHON=..."; exit 2; }
@@ -28,11 +28,18 @@ system-deps:
 	  if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
 
+# The whole suite, then the NLP tests again with the speed-ups of EDS-NLP's internals switched off
+# (src/clinsearch/nlp/speedups/): the NLP must give the same answers both ways.
 test: system-deps install
 	$(BIN)/python -m pytest
+	CLINSEARCH_NLP_SPEEDUPS=off $(BIN)/python -m pytest tests/nlp
 
 demo: install
 	$(BIN)/clinsearch --data $(DATA) demo
+
+# Regenerate docs/cli.md from the CLI's own --help (tests/test_docs.py checks it is current).
+docs: install
+	$(BIN)/python -m tests.test_docs
 
 bench: install
 	$(MAKE) system-deps DEBIAN_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"

@@ -6,14 +6,14 @@ On the same notes (three demo notes joined, cut at the last line end before ``--
 characters: 1,517 on average), in ``--rounds`` rounds that alternate the two, so that both see
 the machine at the same speed:
 
-* bare: the same EDS-NLP pipeline (same pipes, same cue lists), built afresh in this process --
-  not loaded from clinsearch's cache -- with EDS-NLP's own code where clinsearch only made it
-  faster (the regex matchers, the qualifiers' token writes, the normaliser, the measurements,
-  the note's text put together for the matchers),
-  applied note by note in one process, entities extracted, nothing written -- a third of the
-  notes each round;
+* bare: the same EDS-NLP pipeline (same pipes, same cue lists, same behaviour changes), built
+  afresh in this process -- not loaded from clinsearch's cache -- without clinsearch's speed-ups
+  (``clinsearch.nlp.speedups``: the builders leave them out, and ``speedups.edsnlp_own()`` puts
+  EDS-NLP's own text function back while it runs), applied note by note in one process, entities
+  extracted, nothing written -- a third of the notes each round;
 * clinsearch: ``run_nlp`` over a new warehouse holding all the notes -- worker processes on every
-  core, ``note_nlp`` rows written, ``note_nlp_state`` updated;
+  core, ``note_nlp`` rows written, ``note_nlp_state`` updated; with the speed-ups unless
+  ``CLINSEARCH_NLP_SPEEDUPS=off`` (``speedups_status`` in the output says which);
 * the medians over the rounds, and the ratio of each round;
 * the share of entities that differ between the two (start, end, label, code, qualifiers);
 * cold start: wall time of ``clinsearch annotate`` in a new process, pipeline cache warm (median
@@ -62,29 +62,6 @@ def clinsearch_run(texts: list[str], run_nlp, open_store) -> tuple[float, object
     return rate, summary, rows
 
 
-def edsnlp_only(nlp):
-    """``nlp`` with EDS-NLP's own code in place of clinsearch's faster equivalents."""
-    import types
-
-    from edsnlp.matchers.regex import RegexMatcher
-    from edsnlp.pipes.core.normalizer.normalizer import Normalizer
-    from edsnlp.pipes.misc.quantities.quantities import QuantitiesMatcher
-    from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
-    from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
-    from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
-
-    from clinsearch.nlp.regexes import regex_matchers
-
-    for matcher in regex_matchers(nlp):
-        matcher.__class__ = RegexMatcher
-    for name, base in (("negation", NegationQualifier), ("hypothesis", HypothesisQualifier), ("family", FamilyContextQualifier)):
-        pipe = nlp.get_pipe(name)
-        pipe.process = types.MethodType(base.process, pipe)
-    nlp.get_pipe("normalizer").__class__ = Normalizer
-    nlp.get_pipe("quantities").__class__ = QuantitiesMatcher
-    return nlp
-
-
 def wall(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
@@ -101,15 +78,15 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=1600)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    from clinsearch.nlp import speedups
     from clinsearch.nlp.annotate import entities
     from clinsearch.nlp.pipeline import build_french, ready_pipeline
-    from clinsearch.nlp.texts import edsnlp_own
     from clinsearch.nlp.run import run_nlp
     from clinsearch.warehouse.store import open_store
 
     texts = notes(args.notes, args.chars)
     characters = sum(len(t) for t in texts)
-    fresh = edsnlp_only(build_french(full=True))
+    fresh = build_french(full=True)  # without the speed-ups, which only the pipeline loader applies
     # clinsearch: the cached pipelines loaded and filled (what the bare one's build is to it),
     # outside the timed runs
     start = time.perf_counter()
@@ -123,7 +100,7 @@ def main() -> None:
     bare, rounds = {}, []
     slices = [list(enumerate(texts, start=1))[r:: args.rounds] for r in range(args.rounds)]
     for part in slices:
-        with edsnlp_own():
+        with speedups.edsnlp_own():
             start = time.perf_counter()
             for note_id, text in part:
                 for entity in entities(fresh(text)):
@@ -145,6 +122,7 @@ def main() -> None:
         "notes": len(texts),
         "mean_chars": round(characters / len(texts)),
         "cores": os.cpu_count(),
+        "speedups_status": speedups.status(),
         "rounds": rounds,
         "bare_single_process_notes_per_second": median(r["bare_notes_per_second"] for r in rounds),
         "clinsearch_run_nlp_notes_per_second": median(r["clinsearch_notes_per_second"] for r in rounds),

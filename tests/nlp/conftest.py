@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests of clinsearch's faster equivalents of EDS-NLP's code."""
+"""Fixtures shared by the NLP tests."""
 
 from __future__ import annotations
 

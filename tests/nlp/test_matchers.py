@@ -1,9 +1,11 @@
-"""The phrase matchers of the cached pipeline (nlp/matchers.py): pickled whole -- class and
-skipping switches kept -- and, when lazy, answering the same matches in the same order as a
-matcher filled at once."""
+"""The phrase matchers of the cached pipeline: pickled whole -- class and skipping switches kept
+(nlp/pickling.py, with the speed-ups on or off) -- and, with the speed-ups' pickling
+(nlp/speedups/matchers.py), lazy, answering the same matches in the same order as a matcher
+filled at once."""
 
 from __future__ import annotations
 
+import io
 import pickle
 
 import pytest
@@ -11,9 +13,11 @@ import spacy
 from edsnlp.matchers.phrase import EDSPhraseMatcher
 from spacy.tokens import Doc
 
-from clinsearch.nlp import matchers
+from clinsearch.nlp import pickling
 from clinsearch.nlp.annotate import entities
-from clinsearch.nlp.pipeline import build_french
+from clinsearch.nlp.pipeline import build_french, dump
+from clinsearch.nlp.speedups import matchers
+from tests.nlp.modes import global_speedups
 
 POLLUTED = [
     "Insuffisance ====== cardiaque décompensée.",  # the normaliser excludes the bar
@@ -27,34 +31,60 @@ def fresh():
     return build_french(full=False)
 
 
+@pytest.fixture
+def lazy_pickling():
+    """The speed-ups' pickling of phrase matchers (copyreg) in place, whatever the switch."""
+    with global_speedups(on=True):
+        yield
+
+
 def found(nlp, text: str) -> list[tuple]:
     return [(e.start, e.end, e.label, e.code, e.negated, e.hypothesis) for e in entities(nlp(text))]
 
 
-def test_a_pickled_pipeline_still_skips_the_tokens_the_normaliser_excluded(fresh):
-    plain = pickle.loads(pickle.dumps(fresh))
+def cached(obj):
+    """``obj`` written and read back as the pipeline cache writes and reads it."""
+    written = io.BytesIO()
+    dump(obj, written)
+    return pickle.loads(written.getvalue())
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["plain", "speedups"])
+def test_a_cached_pipeline_still_skips_the_tokens_the_normaliser_excluded(fresh, lazy):
+    with global_speedups(on=lazy):
+        copy = cached(fresh)
     for text in POLLUTED:
-        assert found(plain, text) == found(fresh, text)
-    assert ("Insuffisance ====== cardiaque", "I50") in [(e.text, e.code) for e in entities(plain(POLLUTED[0]))]
-    assert type(plain.get_pipe("lexicon").phrase_matcher) is matchers.LazyPhraseMatcher
+        assert found(copy, text) == found(fresh, text)
+    assert ("Insuffisance ====== cardiaque", "I50") in [(e.text, e.code) for e in entities(copy(POLLUTED[0]))]
+    assert type(copy.get_pipe("lexicon").phrase_matcher) is (matchers.LazyPhraseMatcher if lazy else EDSPhraseMatcher)
+
+
+def test_pickle_s_own_way_loses_the_matcher_s_class(fresh):
+    """What the cache's pickling is for: spaCy's makes a plain PhraseMatcher, which does not skip."""
+    with global_speedups(on=False):
+        copy = pickle.loads(pickle.dumps(fresh.get_pipe("lexicon").phrase_matcher))
+    assert type(copy) is not EDSPhraseMatcher
 
 
 @pytest.mark.parametrize("excluded, spaces", [(False, False), (True, False), (False, True), (True, True)])
-def test_the_skipping_switches_are_read_back_and_the_probe_leaves_nothing(excluded, spaces):
+def test_the_skipping_switches_are_read_back_and_the_probe_leaves_nothing(excluded, spaces, lazy_pickling):
     vocab = spacy.blank("fr").vocab
     matcher = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=excluded, ignore_space_tokens=spaces)
     matcher.add("K", [Doc(vocab, words=["a", "b"])])
-    assert matchers.switches_of(matcher) == (excluded, spaces)
-    assert matchers.PROBE_KEY not in matcher and len(matcher) == 1
+    assert pickling.switches_of(matcher) == (excluded, spaces)
+    assert pickling.PROBE_KEY not in matcher and len(matcher) == 1
     copy = pickle.loads(pickle.dumps(matcher))
     assert copy.switches == (excluded, spaces) and len(copy) == 1
+    with global_speedups(on=False):
+        whole = cached(matcher)
+    assert type(whole) is EDSPhraseMatcher and pickling.switches_of(whole) == (excluded, spaces) and len(whole) == 1
 
 
 def phrase_docs(vocab, texts):
     return [Doc(vocab, words=t.split()) for t in texts]
 
 
-def test_a_lazy_matcher_matches_like_a_full_one_in_the_same_order(monkeypatch):
+def test_a_lazy_matcher_matches_like_a_full_one_in_the_same_order(monkeypatch, lazy_pickling):
     vocab = spacy.blank("fr").vocab
     eager = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=False)
     # Two keys on the same phrase (ties are kept in the trie's order), nested and overlapping phrases.
@@ -83,7 +113,7 @@ def test_a_lazy_matcher_matches_like_a_full_one_in_the_same_order(monkeypatch):
         assert lazy(doc) == eager(doc)
 
 
-def test_a_lazy_pipeline_annotates_like_the_pipeline_just_built(fresh, monkeypatch):
+def test_a_lazy_pipeline_annotates_like_the_pipeline_just_built(fresh, monkeypatch, lazy_pickling):
     monkeypatch.setattr(matchers, "LAZY_FROM", 0)  # every matcher of the pipeline lazy
     lazy = pickle.loads(pickle.dumps(fresh))
     texts = [*POLLUTED, "Pas d'HTA ni de diabète. Suspicion d'EP. Mère : cancer du sein. ATCD d'IDM en 2015."]
@@ -96,7 +126,7 @@ def test_a_lazy_pipeline_annotates_like_the_pipeline_just_built(fresh, monkeypat
         assert found(full, text) == found(fresh, text)
 
 
-def test_a_lazy_matcher_takes_new_patterns_and_removals_and_pickles_them(monkeypatch):
+def test_a_lazy_matcher_takes_new_patterns_and_removals_and_pickles_them(monkeypatch, lazy_pickling):
     vocab = spacy.blank("fr").vocab
     eager = EDSPhraseMatcher(vocab, attr="ORTH", ignore_excluded=False)
     eager.add("A", phrase_docs(vocab, ["alpha", "alpha bêta"]))
@@ -114,12 +144,8 @@ def test_a_lazy_matcher_takes_new_patterns_and_removals_and_pickles_them(monkeyp
 
 
 def test_the_cache_writes_an_empty_vectors_table_empty_and_a_filled_one_whole(fresh):
-    import io
-
     import numpy
     from spacy.vectors import Vectors
-
-    from clinsearch.nlp.pipeline import dump
 
     written = io.BytesIO()
     dump(fresh, written)

@@ -1,4 +1,4 @@
-"""EDS-NLP's normaliser in one pass (nlp/normalizer.py): every token ends with the NORM, tag and
+"""EDS-NLP's normaliser in one pass (nlp/speedups/normalizer.py): every token ends with the NORM, tag and
 pollution mark EDS-NLP's own passes give it -- on demo notes and on text made to be awkward."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import pytest
 from edsnlp.pipes.core.normalizer.normalizer import Normalizer
 from spacy.attrs import NORM, TAG
 
-from clinsearch.nlp import normalizer as module
-from clinsearch.nlp.normalizer import OnePassNormalizer, composed
+from clinsearch.nlp.speedups import normalizer as module
+from clinsearch.nlp.speedups.normalizer import OnePassNormalizer, composed
+from tests.nlp.modes import speedups_applied
 
 AWKWARD = [
     "« Il dit ‘non’ » puis `oui` ; l’été dernier, À ÉTÉ VU ÇA, œdème, naïve, Noël.",
@@ -21,17 +22,24 @@ AWKWARD = [
 
 
 @pytest.fixture(scope="module")
+def nlp(nlp):
+    """The session's French pipeline with the speed-ups, whatever the switch."""
+    with speedups_applied(nlp):
+        yield nlp
+
+
+@pytest.fixture(scope="module")
 def texts(demo_texts):
     return demo_texts + AWKWARD
 
 
 def normalised(nlp, texts: list[str], cls) -> list:
     pipe = nlp.get_pipe("normalizer")
-    pipe.__class__ = cls
+    pipe.__class__, before = cls, type(pipe)
     try:
         docs = [pipe(nlp.get_pipe("split_final_periods")(nlp.make_doc(t))) for t in texts]
     finally:
-        pipe.__class__ = OnePassNormalizer
+        pipe.__class__ = before
     return [(d.to_array([NORM, TAG]).tolist(), [(t.norm_, t.tag_, t._.excluded) for t in d]) for d in docs]
 
 
@@ -66,6 +74,7 @@ def test_other_passes_run_edsnlps_code():
 
     nlp = edsnlp.blank("eds")
     nlp.add_pipe(eds.normalizer(accents=False, lowercase=True))
-    assert module.one_pass(nlp)
+    assert module.apply_to(nlp) == 1
     assert not nlp.get_pipe("normalizer")._one_pass()
     assert [t.norm_ for t in nlp("Été")] == ["été"]  # accents kept, as EDS-NLP keeps them
+    assert module.remove_from(nlp) == 1 and type(nlp.get_pipe("normalizer")) is Normalizer

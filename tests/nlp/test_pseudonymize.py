@@ -87,7 +87,9 @@ def test_hostile_texts(text):
 
 
 def test_the_researcher_reads_a_pseudonymised_note_from_the_warehouse(data, tmp_path):
-    from clinsearch.nlp.pseudonymize import pseudonymized_note
+    from clinsearch.security.users import Principal
+    from clinsearch.services.access import Request
+    from clinsearch.services.patients import note as read_note
     from clinsearch.warehouse.store import open_store
     from tests.helpers import load
 
@@ -99,7 +101,7 @@ def test_the_researcher_reads_a_pseudonymised_note_from_the_warehouse(data, tmp_
     assert load(data, tmp_path).ok
     with open_store(data) as store:
         note_id = store.query("SELECT note_id FROM note")[0][0]
-        view = pseudonymized_note(store, note_id, secret_key(data))
+    view = read_note(Request(data, Principal("remi", "researcher"), "test"), note_id)
     shift = date_shift(5, secret_key(data))
     assert "Martin" not in view["text"] and "MARTIN" not in view["text"] and "Paul" not in view["text"] and "IPP5" not in view["text"]
     shifted = datetime.date(2024, 1, 10) + datetime.timedelta(days=shift)

@@ -6,6 +6,7 @@ import pytest
 
 from clinsearch.nlp.annotate import annotate
 from tests.nlp.markup import check, parse
+from tests.nlp.modes import speedups_applied
 
 SENTENCES = [
     # affirmed, with the lexicon's codes
@@ -112,19 +113,20 @@ def with_edsnlp_process(nlp, monkeypatch) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_direct_token_writes_give_every_token_the_value_edsnlp_writes(lang, monkeypatch):
-    """qualifiers.DirectTokenWrites only changes how the verdicts are stored: with EDS-NLP's own
-    ``process``, every token and entity ends with the same values, under the same keys."""
+    """speedups.qualifiers.DirectTokenWrites only changes how the verdicts are stored: with
+    EDS-NLP's own ``process``, every token and entity ends with the same values, under the same keys."""
     from clinsearch.nlp.pipeline import load_pipeline
 
-    nlp = load_pipeline(lang, full=False)
     texts = [parse(s)[0] for s in SENTENCES] if lang == "fr" else [
         "No evidence of pulmonary embolism, fever or chest pain.",
         "Rule out DVT. Possible atrial fibrillation.",
         "Mother with diabetes; father had a stroke. The patient denies chest pain.",
     ]
-    ours = [token_verdicts(nlp, t) for t in texts]
-    with_edsnlp_process(nlp, monkeypatch)
-    assert [token_verdicts(nlp, t) for t in texts] == ours
+    with speedups_applied(load_pipeline(lang, full=False)) as nlp, monkeypatch.context() as patch:
+        assert type(nlp.get_pipe("negation")).__module__ == "clinsearch.nlp.speedups.qualifiers"
+        ours = [token_verdicts(nlp, t) for t in texts]
+        with_edsnlp_process(nlp, patch)
+        assert [token_verdicts(nlp, t) for t in texts] == ours
     assert any(v[1] is False for doc in ours for v in doc[1:]) and any(v[1] is True for doc in ours for v in doc[1:])
 
 
@@ -137,9 +139,11 @@ def test_direct_token_writes_on_demo_notes_through_the_full_pipeline(nlp, demo_t
         "Pas de diabète de type 2, compliqué d'une rétinopathie et d'une néphropathie. Insuffisance rénale chronique, stade 3, connue.",
         "Diabète de type 2, compliqué d'une rétinopathie. Le reste est exclu. Le bilan est négatif.",
     ]
-    ours = [token_verdicts(nlp, t) for t in texts]
-    with_edsnlp_process(nlp, monkeypatch)
-    assert [token_verdicts(nlp, t) for t in texts] == ours
+    with speedups_applied(nlp), monkeypatch.context() as patch:
+        assert type(nlp.get_pipe("family")).__module__ == "clinsearch.nlp.speedups.qualifiers"
+        ours = [token_verdicts(nlp, t) for t in texts]
+        with_edsnlp_process(nlp, patch)
+        assert [token_verdicts(nlp, t) for t in texts] == ours
     values = [v for doc in ours for v in doc[1:] if len(v) == 4]
     for position in (1, 2, 3):  # negated, hypothetical and family tokens all occur
         assert any(v[position] is True for v in values)

@@ -1,4 +1,4 @@
-"""EDS-NLP's measurements without the spans made to read text (nlp/quantities.py): the same
+"""EDS-NLP's measurements without the spans made to read text (nlp/speedups/quantities.py): the same
 measurements, values and units as EDS-NLP's own pipe, on demo notes and on sentences made for it."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from edsnlp.utils.doc_to_text import aggregate_tokens
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clinsearch.nlp.quantities import QuickQuantities, between, number
+from clinsearch.nlp.speedups.quantities import QuickQuantities, between, number
+from tests.nlp.modes import speedups_applied
 
 SENTENCES = [
     "Créatinine 110 µmol/l, DFG 45 ml/min/1,73m², TA 130/80 mmHg, HbA1c 7,2 %, poids 80,5 kg.",
@@ -23,13 +24,20 @@ SENTENCES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def nlp(nlp):
+    """The session's French pipeline with the speed-ups, whatever the switch."""
+    with speedups_applied(nlp):
+        yield nlp
+
+
 def measured(nlp, texts: list[str], cls) -> list:
     pipe = nlp.get_pipe("quantities")
-    pipe.__class__ = cls
+    pipe.__class__, before = cls, type(pipe)
     try:
         docs = list(map(nlp, texts))
     finally:
-        pipe.__class__ = QuickQuantities
+        pipe.__class__ = before
     return [[(q.start_char, q.end_char, q.label_, str(q._.value)) for q in doc.spans.get("quantities", [])]
             + [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
 

@@ -1,4 +1,4 @@
-"""EDS-NLP's regular expressions under guard (nlp/regexes.py): the relaxed RE2 pattern matches
+"""EDS-NLP's regular expressions under guard (nlp/speedups/regexes.py, relaxed.py): the relaxed RE2 pattern matches
 wherever the pattern does, and the guarded matchers find exactly what EDS-NLP's own matcher finds
 -- the same spans, parsed values and bounds -- on sentences made for it and on demo notes."""
 
@@ -15,19 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinsearch.nlp.annotate import entities
-from clinsearch.nlp.regexes import (
-    GuardedRegexMatcher,
-    _finder,
-    _utf8,
-    _where_found,
-    _where_found_skipping,
-    body_of,
-    case_variants,
-    first_characters,
-    lookahead,
-    regex_matchers,
-    relaxed,
-)
+from clinsearch.nlp.speedups.regexes import GuardedRegexMatcher, _finder, _utf8, _where_found, _where_found_skipping, regex_matchers
+from clinsearch.nlp.speedups.relaxed import body_of, case_variants, first_characters, lookahead, relaxed
+from tests.nlp.modes import speedups_applied
 
 SENTENCES = [
     "Hospitalisé du 12 mars 2020 au 15/03/2020, suivi depuis le 3 janvier.",
@@ -64,6 +54,13 @@ def entities_of(nlp, text: str, matcher_class) -> list[dict]:
     finally:
         for matcher in found:
             matcher.__class__ = GuardedRegexMatcher
+
+
+@pytest.fixture(scope="module")
+def nlp(nlp):
+    """The session's French pipeline, its regex matchers guarded whatever the switch."""
+    with speedups_applied(nlp):
+        yield nlp
 
 
 @pytest.fixture(scope="module")

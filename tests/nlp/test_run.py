@@ -128,3 +128,55 @@ def test_annotate_refuses_bad_input_clearly(tmp_path):
     path.write_text('{"text": "ok"}\n{"text": oops}\n', encoding="utf-8")
     result = run_cli("annotate", "--lines", path)
     assert result.exit_code == 1 and "lines.txt: line 2: malformed JSON" in result.stderr
+
+
+NLP_SYSTEM = "from clinsearch.nlp.run import nlp_system; import clinsearch; print(clinsearch.__file__); print(nlp_system())"
+
+
+def test_a_comment_in_any_nlp_module_leaves_the_nlp_version_as_it_is(tmp_path):
+    """The NLP version written to note_nlp says what determines the output, not the code's text:
+    a copy of the package with a comment added to every NLP module gives the same one."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import clinsearch
+    from clinsearch.nlp.run import nlp_system
+
+    copy = tmp_path / "src" / "clinsearch"
+    shutil.copytree(Path(clinsearch.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    edited = sorted((copy / "nlp").rglob("*.py"))
+    for path in edited:
+        path.write_text(path.read_text("utf-8") + "# a comment added by tests/nlp/test_run.py\n", encoding="utf-8")
+    assert len(edited) > 20 and any(p.parent.name == "speedups" for p in edited)
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    done = subprocess.run([sys.executable, "-c", NLP_SYSTEM], capture_output=True, text=True, check=True, env=environment)
+    imported_from, system = done.stdout.strip().splitlines()[-2:]
+    assert Path(imported_from).parent == copy  # the edited copy, not the installed package
+    assert system == nlp_system()
+
+
+def test_notes_annotated_by_another_nlp_version_are_reprocessed_only_when_asked(data, tmp_path):
+    from clinsearch.nlp.run import nlp_system, outdated
+
+    warehouse(data, tmp_path)
+    with open_store(data) as store:
+        assert run_nlp(store, processes=1).processed == 3 and outdated(store) == 0
+        rows = store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY ALL")
+        store.execute("UPDATE note_nlp_state SET nlp_system = 'clinsearch nlp 4 (edsnlp 0.23.0)'")
+        assert outdated(store) == 3
+        assert run_nlp(store, processes=1).notes == 0  # a plain run leaves them
+        assert store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY ALL") == rows
+        # ... but takes a note without NLP state
+        first = store.query("SELECT min(note_id) FROM note")[0][0]
+        store.execute("DELETE FROM note_nlp_state WHERE note_id = ?", [first])
+        assert outdated(store) == 2
+        summary = run_nlp(store, processes=1)
+        assert (summary.notes, summary.processed) == (1, 1) and outdated(store) == 2
+        summary = run_nlp(store, processes=1, reprocess=True)
+        assert (summary.notes, summary.processed) == (2, 2) and outdated(store) == 0
+        assert store.query("SELECT DISTINCT nlp_system FROM note_nlp_state") == [(nlp_system(),)]
+        assert store.query("SELECT DISTINCT nlp_system FROM note_nlp WHERE note_id <> ?", [first]) == [(nlp_system(),)]
+        assert run_nlp(store, processes=1, reprocess=True).notes == 0

@@ -1,5 +1,5 @@
-"""Importing spaCy's French without compiling its giant TOKEN_MATCH (nlp/spacy_french.py): the
-pattern is compiled only when used, and spaCy's French tokenizer then behaves exactly as before.
+"""Importing spaCy's French without compiling its giant TOKEN_MATCH (nlp/speedups/spacy_french.py):
+the pattern is compiled only when used, and spaCy's French tokenizer then behaves exactly as before.
 Run in a new interpreter, since this test's own process may have imported spaCy's French already."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 SCRIPT = r"""
 import json, re, pickle
 compile_ = re.compile
-from clinsearch.nlp.spacy_french import DeferredMethod, import_french
+from clinsearch.nlp.speedups.spacy_french import DeferredMethod, import_french
 import_french()
 import spacy.lang.fr.tokenizer_exceptions as exceptions
 deferred = exceptions.TOKEN_MATCH

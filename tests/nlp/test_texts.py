@@ -1,11 +1,12 @@
-"""clinsearch.nlp.texts: a note's text for EDS-NLP's matchers, the same as EDS-NLP puts it together."""
+"""clinsearch.nlp.speedups.texts: a note's text for EDS-NLP's matchers, the same as EDS-NLP puts it together."""
 
 from __future__ import annotations
 
 import pytest
 from edsnlp.utils import doc_to_text
 
-from clinsearch.nlp import texts
+from clinsearch.nlp.speedups import texts
+from tests.nlp.modes import global_speedups
 
 FORMS = [(attr, excluded, spaces) for attr in ("TEXT", "NORM", "LOWER") for excluded in (False, True) for spaces in (False, True)]
 CRAFTED = [
@@ -45,14 +46,17 @@ def test_tokens_of_a_bare_tokenizer_too(nlp, text):
     assert clinsearch_forms(doc) == edsnlp_forms(doc)
 
 
-def test_install_puts_it_where_edsnlp_looks_and_edsnlp_own_puts_it_back(nlp):
-    assert texts.install()
-    assert doc_to_text.aggregate_tokens.__wrapped__ is texts.aggregate_tokens
-    with texts.edsnlp_own():
+def test_install_puts_it_where_edsnlp_looks_and_uninstall_puts_edsnlp_s_back(nlp):
+    with global_speedups(on=False):
+        assert doc_to_text.aggregate_tokens is texts.EDSNLP_OWN and not texts.installed()
+        texts.install()
+        cached = doc_to_text.aggregate_tokens
+        texts.install()  # once in place, it stays as it is, its cache with it
+        assert doc_to_text.aggregate_tokens is cached and cached.__wrapped__ is texts.aggregate_tokens and texts.installed()
+        doc = nlp("Pas d'embolie pulmonaire.")
+        assert doc_to_text.get_text(doc, "NORM", True) == "pas d'embolie pulmonaire."
+        texts.uninstall()
         assert doc_to_text.aggregate_tokens is texts.EDSNLP_OWN
-    assert doc_to_text.aggregate_tokens.__wrapped__ is texts.aggregate_tokens
-    doc = nlp("Pas d'embolie pulmonaire.")
-    assert doc_to_text.get_text(doc, "NORM", True) == "pas d'embolie pulmonaire."
 
 
 def test_an_attribute_spacy_does_not_have_goes_to_edsnlp(nlp):

@@ -1,6 +1,7 @@
 """Annotating text: the entities the pipeline finds, with their codes and qualifiers.
 
->>> # annotate("Pas d'embolie pulmonaire.")[0].negated -> True
+>>> [(e.text, e.code, e.negated) for e in annotate("Pas d'embolie pulmonaire.", full=False)]
+[('embolie pulmonaire', 'I26', True)]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from spacy.attrs import IDX, LENGTH
 
 from clinsearch.nlp.lexicon import LEXICON, load_eds_labels
 from clinsearch.nlp.pipeline import QUALIFIERS, load_pipeline
+from clinsearch.nlp.spans import non_overlapping
 
 TARGET = "target"
 EDS_LABELS = load_eds_labels()
@@ -121,20 +123,8 @@ def _add_targets(nlp, doc, terms: tuple[str, ...]):
     if targets:
         # A target phrase wins over any entity it overlaps.
         kept = [e for e in doc.ents if not any(e.start < t.end and t.start < e.end for t in targets)]
-        doc.ents = sorted(kept + _non_overlapping(targets), key=lambda s: s.start)
+        doc.ents = sorted(kept + non_overlapping(targets, lambda s: (s.start, s.end)), key=lambda s: s.start)
     return doc
-
-
-def _non_overlapping(spans):
-    """One span per overlapping run, the longer winning, in linear time."""
-    chosen: list = []
-    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
-        if chosen and span.start < chosen[-1].end:
-            if span.end - span.start > chosen[-1].end - chosen[-1].start:
-                chosen[-1] = span
-            continue
-        chosen.append(span)
-    return chosen
 
 
 def entities(doc) -> list[Entity]:

@@ -1,24 +1,28 @@
-"""The French clinical pipeline on EDS-NLP, built once and cached on disk.
+"""The French and English clinical pipelines on EDS-NLP, built once and cached on disk.
 
 Pipes, in order: ``eds.normalizer``, ``eds.sentences``, ``eds.sections``; entity pipes
 ``eds.cim10`` (CIM-10 diagnoses), ``eds.drugs`` (ATC), the EDS-NLP comorbidity pipes
 (diabetes, CKD, COPD, heart failure, myocardial infarction, stroke), ``eds.tnm``, two
 ``eds.matcher`` fed by the clinsearch lexicon (terms ignoring case and accents, abbreviations
 case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); then the qualifiers
-negation, hypothesis and family (EDS-NLP's, subclassed in ``clinsearch.nlp.qualifiers``),
+negation and hypothesis (EDS-NLP's, subclassed in ``clinsearch.nlp.qualifiers``), family,
 ``eds.history`` and ``eds.reported_speech``, whose cue lists come from ``clinsearch.nlp.cues``
 (EDS-NLP's own lists plus the changes measured there).
 
+The builders give EDS-NLP's code and clinsearch's behaviour changes only; the loader then puts
+the speed-ups in place (``clinsearch.nlp.speedups.apply``: the same output, faster) unless
+``CLINSEARCH_NLP_SPEEDUPS`` turns them off or the installed EDS-NLP is not the one they follow.
+
 Building ``eds.cim10`` takes about 40 s (42,886 terms), so the built pipeline is pickled into the
 cache directory (``$CLINSEARCH_CACHE``, else ``~/.cache/clinsearch``) under a name that changes
-with the EDS-NLP version, the lexicon, the cue lists and the code that builds it; later runs load
-it in well under a second (``clinsearch.nlp.matchers``: the CIM-10 patterns are added to the
-matcher only when a text could match them).
+with the EDS-NLP version, the lexicon, the cue lists, the code that builds it and whether the
+speed-ups are on; later runs load it in well under a second with the speed-ups
+(``clinsearch.nlp.speedups.matchers``: the CIM-10 patterns are added to the matcher only when a
+text could match them), in a few seconds without.
 """
 
 from __future__ import annotations
 
-import copyreg
 import hashlib
 import os
 import pickle
@@ -27,23 +31,25 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.vectors import Vectors
-
 from clinsearch.nlp import (
     cues,
     cues_en,
-    matchers,  # EDS-NLP's phrase matchers pickled whole, and loaded lazily (nlp/matchers.py)
-    normalizer,  # EDS-NLP's normaliser, three passes made one (nlp/normalizer.py)
+    pickling,
     qualifiers,  # registers clinsearch.negation and the English qualifiers
-    quantities,  # EDS-NLP's measurements without spans made to read text (nlp/quantities.py)
-    regexes,  # EDS-NLP's regular expressions under an RE2 guard (nlp/regexes.py)
-    texts,  # EDS-NLP's text of a note for its matchers, put together faster (nlp/texts.py)
+    speedups,
     tokens,  # registers clinsearch.split_final_periods
     trim,  # registers clinsearch.trim_entities
 )
 from clinsearch.nlp.lexicon import LEXICON, fingerprint
-from clinsearch.nlp.spacy_french import import_french
 
+# Bump on purpose whenever a change of code changes what the NLP writes for a note -- its
+# entities, spans, codes, qualifiers, contexts or note_nlp rows: a behaviour change (qualifiers.py,
+# tokens.py, trim.py), a pipe added, removed or configured otherwise here, a fix, a change of
+# annotate.py's or to_note_nlp.py's mapping. Not for a speed-up, a refactoring or a comment, which
+# must leave the output as it was (tests/nlp compares the speed-ups with EDS-NLP's own code), nor
+# for the data (cue lists, lexicon) or EDS-NLP's version, which ``run.nlp_system`` counts by
+# themselves. A new value makes every note annotated before *outdated* (``run.outdated``):
+# re-annotated by ``run_nlp(store, reprocess=True)``.
 PIPELINE_VERSION = "5"
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
 
@@ -60,10 +66,9 @@ def lexicon_terms(lang: str) -> tuple[dict[str, list[str]], dict[str, list[str]]
 
 
 def build_french(*, full: bool = True, bare: bool = False):
-    """A fresh French pipeline. ``full=False`` leaves out the slow-to-build CIM-10 and comorbidity
+    """A fresh French pipeline, without the speed-ups. ``full=False`` leaves out the slow-to-build CIM-10 and comorbidity
     pipes (the light pipeline of the quality benchmark's target-term runs); ``bare=True`` uses
     EDS-NLP's qualifiers exactly as shipped (the benchmarks' anchor)."""
-    import_french()  # without compiling spaCy's French TOKEN_MATCH, which "eds" does not use
     import edsnlp
     import edsnlp.pipes as eds
 
@@ -102,19 +107,16 @@ def build_french(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation", name="negation", config={**cues.NEGATION_FR, **every})
     nlp.add_pipe("clinsearch.hypothesis", name="hypothesis", config={**cues.HYPOTHESIS_FR, **every})
-    nlp.add_pipe("clinsearch.family", name="family", config={**cues.FAMILY_FR, **every})
+    nlp.add_pipe(eds.family(**cues.FAMILY_FR, **every))
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
-    regexes.guard_all(nlp)  # the same matches, found in a fraction of the time (nlp/regexes.py)
-    normalizer.one_pass(nlp)  # the same NORM and tags, in one pass over the tokens
-    quantities.quick(nlp)  # the same measurements, the text between matches read as slices
     return nlp
 
 
 def build_english(*, full: bool = True, bare: bool = False):
-    """A fresh English pipeline: sentences, the lexicon's English side, and EDS-NLP's qualifiers
-    driven by English cue lists (``cues_en``). ``full`` changes nothing yet (EDS-NLP has no
-    English entity pipes); ``bare`` is accepted for symmetry with French."""
+    """A fresh English pipeline, without the speed-ups: sentences, the lexicon's English side,
+    and EDS-NLP's qualifiers driven by English cue lists (``cues_en``). ``full`` changes nothing
+    yet (EDS-NLP has no English entity pipes); ``bare`` is accepted for symmetry with French."""
     import edsnlp
     import edsnlp.pipes as eds
 
@@ -127,21 +129,25 @@ def build_english(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation_en", name="negation", config={**cues_en.NEGATION_EN, "termination": termination, **every})
     nlp.add_pipe("clinsearch.hypothesis_en", name="hypothesis", config={**cues_en.HYPOTHESIS_EN, "termination": termination, **every})
-    nlp.add_pipe("clinsearch.family", name="family", config={**cues_en.FAMILY_EN, "use_sections": False, **every})
+    nlp.add_pipe(eds.family(**cues_en.FAMILY_EN, use_sections=False, **every))
     nlp.add_pipe(eds.history(**cues_en.HISTORY_EN, termination=termination))
-    regexes.guard_all(nlp)
     return nlp
 
 
 BUILDERS = {"fr": build_french, "en": build_english}
 
 
-def cache_key(lang: str, full: bool, bare: bool) -> str:
+def cache_key(lang: str, full: bool, bare: bool, fast: bool) -> str:
+    """The name of the cached pipeline: whatever went into building it, down to its code (a
+    comment changed rebuilds it; this key is the cache's alone, not the notes' NLP version)."""
     import edsnlp
 
-    # The code that builds the pipeline is part of the key too: any change to it rebuilds.
-    code = "".join(Path(module.__file__).read_text("utf-8") for module in (sys.modules[__name__], matchers, normalizer, qualifiers, quantities, regexes, tokens, trim))
-    parts = [PIPELINE_VERSION, lang, str(full), str(bare), edsnlp.__version__, fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
+    files = [Path(module.__file__) for module in (sys.modules[__name__], pickling, qualifiers, tokens, trim)]
+    if fast:
+        files += sorted(Path(speedups.__file__).parent.glob("*.py"))
+    code = "".join(path.read_text("utf-8") for path in files)
+    parts = [PIPELINE_VERSION, lang, str(full), str(bare), "fast" if fast else "plain", edsnlp.__version__,
+             fingerprint(), cues.fingerprint(), cues_en.fingerprint(), code]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -152,23 +158,33 @@ def load_pipeline(lang: str = "fr", full: bool = True, bare: bool = False):
 
 
 def ready_pipeline(lang: str = "fr"):
-    """The full pipeline for ``lang``, made ready for many notes at once: its lazy phrase matchers
-    filled and its regex guards compiled -- in the parent, before forking, so that the workers
-    share them instead of each doing it again."""
+    """The full pipeline for ``lang``, made ready for many notes at once: with the speed-ups, its
+    lazy phrase matchers filled and its regex guards compiled -- in the parent, before forking,
+    so that the workers share them instead of each doing it again."""
     nlp = load_pipeline(lang)
-    matchers.complete(nlp)
-    regexes.compile_all(nlp)
+    if speedups_on():
+        speedups.apply(nlp, ready=True)
     return nlp
+
+
+def speedups_on() -> bool:
+    """Whether the loader puts the speed-ups in place (``speedups.status()`` says why not)."""
+    return speedups.status() == "on"
 
 
 @lru_cache(maxsize=8)
 def _load(lang: str, full: bool, bare: bool):
+    return read_or_build(lang, full, bare)
+
+
+def read_or_build(lang: str, full: bool = True, bare: bool = False):
+    """The pipeline from the disk cache, else built and cached, each time it is called, with the
+    speed-ups when the switch and the gate allow them (``load_pipeline`` remembers it)."""
     if lang not in BUILDERS:
         raise ValueError(f"no pipeline for language {lang!r} (available: {', '.join(BUILDERS)})")
-    import_french()  # unpickling imports spaCy's French language: without its 3-second regex
-    texts.install()  # the matchers' text of a note, the same, put together faster
-    kind = ("full" if full else "light") + ("-bare" if bare else "")
-    path = cache_dir() / f"pipeline-{lang}-{kind}-{cache_key(lang, full, bare)}.pkl"
+    fast = speedups_on() and speedups.apply().on  # global ones first: unpickling uses them
+    kind = ("full" if full else "light") + ("-bare" if bare else "") + ("" if fast else "-plain")
+    path = cache_dir() / f"pipeline-{lang}-{kind}-{cache_key(lang, full, bare, fast)}.pkl"
     if path.exists():
         try:
             with open(path, "rb") as handle:
@@ -176,6 +192,8 @@ def _load(lang: str, full: bool, bare: bool):
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             path.unlink(missing_ok=True)  # a cache from another version: rebuild it
     nlp = BUILDERS[lang](full=full, bare=bare)
+    if fast and not bare:  # the bare pipeline is EDS-NLP's as shipped, the quality anchor
+        speedups.apply(nlp)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
         dump(nlp, handle)
@@ -187,15 +205,8 @@ def _load(lang: str, full: bool, bare: bool):
 
 
 def dump(nlp, handle) -> None:
-    """Pickle ``nlp`` into ``handle``, its vectors table, when empty, as just that: spaCy writes
-    into it the vocabulary's 138,000 strings again, and reads them twice on load (0.3 s of a
-    cold ``clinsearch annotate``)."""
+    """Pickle ``nlp`` into ``handle`` as the cache does (``clinsearch.nlp.pickling``: phrase
+    matchers kept whole, an empty vectors table written empty)."""
     pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, Vectors: _reduce_vectors}
+    pickler.dispatch_table = pickling.dispatch_table()
     pickler.dump(nlp)
-
-
-def _reduce_vectors(vectors: Vectors):
-    if vectors.shape == (0, 0) and vectors.mode == "default" and not len(vectors.key2row):
-        return Vectors, ()
-    return vectors.__reduce__()

@@ -14,7 +14,7 @@ hospitals do: the identity they know is the first thing to remove):
 * dates, shifted by the patient's offset in days, so that intervals between dates are kept.
 
 >>> pseudonymize("Mme DUPONT Marie, née le 12/03/1950, tél 06 12 34 56 78.", shift_days=10).text
-'Mme [NOM] [PRÉNOM], née le 22/03/1950, tél [TÉLÉPHONE].'
+'Mme [NOM], née le 22/03/1950, tél [TÉLÉPHONE].'
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from clinsearch.nlp.spans import non_overlapping
 
 TITLE = r"(?:M\.|Mr\.?|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr\.?|Pr\.?|Docteur|Professeur)"
 NAME_WORD = r"[A-ZÀ-Ý][A-ZÀ-Ýa-zà-ÿ'\-]+"
@@ -73,7 +75,7 @@ def nir_key_ok(digits: str) -> bool:
 def pseudonymize(text: str, identity: dict | None = None, shift_days: int = 0) -> Pseudonymized:
     """``text`` with direct identifiers replaced and dates shifted by ``shift_days``."""
     spans = _identity_spans(text, identity or {}) + _pattern_spans(text)
-    chosen = _non_overlapping(spans)
+    chosen = non_overlapping(spans)
     parts, position, replacements = [], 0, []
     for start, end, kind in chosen:
         parts.append(text[position:start])
@@ -88,6 +90,9 @@ def pseudonymize(text: str, identity: dict | None = None, shift_days: int = 0) -
 
 
 def _fold(text: str) -> str:
+    # Not clinsearch.text.fold, which keeps what NFKD leaves non-ASCII ("œ", "°", "’"): this one
+    # drops it, so that a note holding any such character fails the length check below and is
+    # searched case-insensitively only -- switching would change which identities are found.
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
@@ -121,18 +126,6 @@ def _pattern_spans(text: str) -> list[tuple[int, int, str]]:
         for match in pattern.finditer(text):
             spans.append((match.start(), match.end(), "DATE"))
     return spans
-
-
-def _non_overlapping(spans):
-    """One span per overlapping run, the longer winning; in text order, in linear time."""
-    chosen: list = []
-    for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
-        if chosen and span[0] < chosen[-1][1]:
-            if span[1] - span[0] > chosen[-1][1] - chosen[-1][0]:
-                chosen[-1] = span  # it starts after the one before the last ended
-            continue
-        chosen.append(span)
-    return chosen
 
 
 def _shift(written: str, days: int) -> str:
@@ -190,27 +183,3 @@ def person_number(person_id: int, secret: bytes) -> int:
 
 def _person_digest(person_id: int, secret: bytes) -> str:
     return hmac.new(secret, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
-
-
-def pseudonymized_note(store, note_id: int, secret: bytes) -> dict | None:
-    """A note as the researcher role reads it: text pseudonymised with the patient's identity,
-    dates shifted by the patient's secret offset; None when there is no such note."""
-    rows = store.query_dicts(
-        "SELECT n.note_id, n.person_id, n.note_date, n.note_title, n.note_class_source_value, n.note_text, "
-        "p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email "
-        "FROM note n LEFT JOIN person p USING (person_id) LEFT JOIN person_identity i USING (person_id) WHERE n.note_id = ?",
-        [note_id],
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    shift = date_shift(row["person_id"], secret)
-    result = pseudonymize(row["note_text"] or "", row, shift)
-    return {
-        "note_id": row["note_id"],
-        "date": (row["note_date"] + dt.timedelta(days=shift)).isoformat() if row["note_date"] else None,
-        "title": row["note_title"],
-        "type": row["note_class_source_value"],
-        "text": result.text,
-        "replacements": len(result.replacements),
-    }

@@ -1,9 +1,11 @@
 """Running the NLP over the warehouse: every new or changed note, once, on all cores.
 
-``run_nlp(store)`` finds the notes whose text or NLP system changed since they were last
-processed (``note_nlp_state``), annotates them in worker processes forked from a parent that
-has loaded the pipeline once, and writes their ``note_nlp`` rows batch by batch, each batch in
-one transaction (a note's old rows are replaced). Re-running with nothing new writes nothing.
+``run_nlp(store)`` finds the notes that are new, whose text changed since they were last
+processed, or that have no NLP state (``note_nlp_state``), annotates them in worker processes
+forked from a parent that has loaded the pipeline once, and writes their ``note_nlp`` rows batch
+by batch, each batch in one transaction (a note's old rows are replaced). Re-running with nothing
+new writes nothing. Notes annotated by another version of the NLP (``nlp_system``) are counted by
+``outdated(store)`` and re-annotated only when asked: ``run_nlp(store, reprocess=True)``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from clinsearch import __version__
+from clinsearch.nlp import cues, cues_en
 from clinsearch.nlp.annotate import Analysis, analyse
 from clinsearch.nlp.language import detect
-from clinsearch.nlp.pipeline import cache_key, ready_pipeline
+from clinsearch.nlp.lexicon import fingerprint
+from clinsearch.nlp.pipeline import PIPELINE_VERSION, ready_pipeline
 from clinsearch.nlp.to_note_nlp import CONTEXT, note_nlp_rows
 from clinsearch.warehouse.duckdb import DuckDBStore
 
@@ -30,11 +33,18 @@ LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
 
 def nlp_system() -> str:
-    """Names the system and its exact configuration: a change of cues, lexicon or pipeline code
-    changes it, so that the next run re-annotates the notes processed before."""
+    """The NLP version written to ``note_nlp`` and ``note_nlp_state``: what determines the output,
+    and nothing else -- ``PIPELINE_VERSION`` (bumped on purpose when the code changes the output),
+    EDS-NLP's version, and the fingerprints of the lexicon and of the French and English cue lists
+    (data). Not the code's text: a comment, a refactoring or a speed-up leaves it as it is.
+
+    >>> nlp_system()  # doctest: +ELLIPSIS
+    'clinsearch nlp ... (edsnlp 0.23..., lexicon ..., cues fr ... en ...)'
+    """
     import edsnlp
 
-    return f"clinsearch {__version__} (edsnlp {edsnlp.__version__}, pipeline {cache_key('fr', True, False)[:8]})"
+    return (f"clinsearch nlp {PIPELINE_VERSION} (edsnlp {edsnlp.__version__}, lexicon {fingerprint()[:8]}, "
+            f"cues fr {cues.fingerprint()[:8]} en {cues_en.fingerprint()[:8]})")
 
 
 @dataclass
@@ -53,26 +63,48 @@ def text_hash(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()  # DuckDB's md5() gives the same
 
 
-def pending(store: DuckDBStore, system: str) -> list[tuple[int, str, str | None]]:
-    """(note_id, text, language) of the notes not processed yet by ``system`` in their current text."""
+def pending(store: DuckDBStore, system: str, reprocess: bool = False) -> list[tuple[int, str, str | None]]:
+    """(note_id, text, language) of the notes to annotate: those with no NLP state, or whose text
+    changed since; with ``reprocess``, also those annotated by another NLP than ``system``."""
     return store.query(
         "SELECT n.note_id, n.note_text, n.language_source_value FROM note n "
         "LEFT JOIN note_nlp_state s USING (note_id) "
-        "WHERE s.note_id IS NULL OR s.text_hash <> md5(n.note_text) OR s.nlp_system <> ? ORDER BY n.note_id",
-        [system],
+        "WHERE s.note_id IS NULL OR s.text_hash <> md5(n.note_text) OR (? AND s.nlp_system IS DISTINCT FROM ?) "
+        "ORDER BY n.note_id",
+        [reprocess, system],
     )
 
 
-def begin(store: DuckDBStore) -> tuple[str, list, NlpSummary]:
+def waiting(store: DuckDBStore) -> int:
+    """The notes a plain ``run_nlp`` would annotate: never annotated (a load killed before its NLP,
+    ``ingest --no-nlp``) or changed since. Until then the index holds them as unqualified text."""
+    return store.query(
+        "SELECT count(*) FROM note n LEFT JOIN note_nlp_state s USING (note_id) WHERE s.note_id IS NULL OR s.text_hash <> md5(n.note_text)")[0][0]
+
+
+def outdated(store: DuckDBStore) -> int:
+    """The notes a plain ``run_nlp`` leaves as another version of the NLP annotated them (their
+    text unchanged since): what ``run_nlp(store, reprocess=True)`` would re-annotate besides."""
+    return store.query(
+        "SELECT count(*) FROM note n JOIN note_nlp_state s USING (note_id) "
+        "WHERE s.text_hash = md5(n.note_text) AND s.nlp_system IS DISTINCT FROM ?",
+        [nlp_system()],
+    )[0][0]
+
+
+def begin(store: DuckDBStore, reprocess: bool = False) -> tuple[str, list, NlpSummary]:
     """(system, pending notes, summary to fill) at the start of a run, local or Spark."""
     system = nlp_system()
-    notes = pending(store, system)
+    notes = pending(store, system, reprocess)
     return system, notes, NlpSummary(notes=len(notes))
 
 
-def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None) -> NlpSummary:
+def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None,
+            *, reprocess: bool = False) -> NlpSummary:
+    """Annotate the new notes, those whose text changed and those with no NLP state; with
+    ``reprocess``, also those annotated by another version of the NLP (``outdated``)."""
     start = dt.datetime.now()
-    system, notes, summary = begin(store)
+    system, notes, summary = begin(store, reprocess)
     if not notes:
         return summary
     for language in LANGUAGES_WITH_PIPELINE:

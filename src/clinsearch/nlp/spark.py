@@ -82,13 +82,13 @@ def annotate_notes(notes):
     return notes.select("note_id", "note_text", "language_source_value").mapInPandas(_annotate_batches, schema=note_nlp_schema())
 
 
-def run_spark_nlp(store, master: str = "local[*]"):
-    """``run_nlp``'s round trip with the annotation done by Spark."""
+def run_spark_nlp(store, master: str = "local[*]", *, reprocess: bool = False):
+    """``run_nlp``'s round trip with the annotation done by Spark (``reprocess`` as there)."""
     from clinsearch.nlp.language import detect
     from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, begin, save
 
     start = dt.datetime.now()
-    system, notes, summary = begin(store)
+    system, notes, summary = begin(store, reprocess)
     if not notes:
         return summary
     spark = session(master)

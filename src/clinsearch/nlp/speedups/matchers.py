@@ -1,23 +1,17 @@
-"""EDS-NLP's phrase matchers in the pipeline cache: kept whole, and loaded in a fraction of the time.
+"""EDS-NLP's phrase matchers in the pipeline cache, loaded in a fraction of the time.
 
-Two things go wrong when the built pipeline is pickled as EDS-NLP leaves it:
-
-* ``EDSPhraseMatcher`` inherits spaCy's pickling, which rebuilds a plain spaCy ``PhraseMatcher``:
-  the loaded pipeline no longer skips the tokens the normaliser excluded, so that
-  "insuffisance ===== cardiaque" is found by the pipeline just built and missed by the cached one;
-* loading re-adds every pattern to spaCy's trie one by one -- 212,099 patterns for ``eds.cim10``,
-  two thirds of a cold start.
-
-Here ``copyreg`` gives ``EDSPhraseMatcher`` a reduction that keeps its class and its two skipping
-switches (read by trying the matcher on a probe document, since EDS-NLP keeps them in C fields),
-and stores the patterns as flat arrays of token hashes. A matcher of more than ``LAZY_FROM``
-patterns comes back *lazy*: before matching a document it adds the patterns whose tokens all
-occur in that document -- no other pattern can match it -- so a cold ``clinsearch annotate`` adds
-a few hundred patterns instead of 212,099. Patterns are always added in their original order, a
-pattern's key with it, and all the patterns ending on the same token sequence in the same call,
-so the trie answers the same matches in the same order as a matcher filled at once.
-Finding those patterns costs about 5 ms a document; ``complete(nlp)`` fills every lazy matcher of
-a pipeline at once (about 2 s), which ``run_nlp`` does in the parent before forking its workers.
+Loading a pickled phrase matcher re-adds every pattern to spaCy's trie one by one -- 212,099
+patterns for ``eds.cim10``, two thirds of a cold start. ``register()`` gives ``EDSPhraseMatcher``
+a ``copyreg`` reduction that keeps what the cache's own one keeps (its class and its two skipping
+switches: ``clinsearch.nlp.pickling``) and stores the patterns as flat arrays of token hashes. A
+matcher of more than ``LAZY_FROM`` patterns comes back *lazy*: before matching a document it adds
+the patterns whose tokens all occur in that document -- no other pattern can match it -- so a cold
+``clinsearch annotate`` adds a few hundred patterns instead of 212,099. Patterns are always added
+in their original order, a pattern's key with it, and all the patterns ending on the same token
+sequence in the same call, so the trie answers the same matches in the same order as a matcher
+filled at once. Finding those patterns costs about 5 ms a document; ``complete(nlp)`` fills every
+lazy matcher of a pipeline at once (about 2 s), which ``run_nlp`` has done in the parent before
+forking its workers. ``unregister()`` takes the reduction away again.
 """
 
 from __future__ import annotations
@@ -26,11 +20,11 @@ import copyreg
 
 import numpy as np
 from edsnlp.matchers.phrase import EDSPhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Span
+
+from clinsearch.nlp.pickling import switches_of
 
 LAZY_FROM = 10_000  # patterns: smaller matchers are filled when loaded (hypothesis cues: 3,920)
-PROBE_KEY = "clinsearch-probe"
-PROBE_WORDS = ("clinsearchprobea", "clinsearchprobeb", "clinsearchprobec")
 
 
 class Patterns:
@@ -152,37 +146,15 @@ def _values(pipe):
 # -- pickling ---------------------------------------------------------------------------------
 
 
-def switches_of(matcher: EDSPhraseMatcher) -> tuple[bool, bool]:
-    """(skips excluded tokens, skips space tokens): tried on a probe document, then undone."""
-    if isinstance(matcher, LazyPhraseMatcher):
-        return matcher.switches
-    vocab = matcher.vocab
-    attr = matcher.__reduce__()[1][3]
-    doc = Doc(vocab, words=list(PROBE_WORDS))
-    first, last = doc[0], doc[2]
-    matcher.add(PROBE_KEY, [(_attr(first, attr), _attr(last, attr))])
-    try:
-        skips = []
-        for tag in ("EXCLUDED", "SPACE"):
-            doc[1].tag_ = tag
-            skips.append(any(m[1:] == (0, 3) for m in EDSPhraseMatcher.__call__(matcher, doc)))
-        return skips[0], skips[1]
-    finally:
-        EDSPhraseMatcher.remove(matcher, PROBE_KEY)
-
-
-def _attr(token, attr: int) -> int:
-    return int(token.doc.to_array(attr)[token.i])
-
-
 def reduce_matcher(matcher: EDSPhraseMatcher):
     vocab, docs, callbacks, attr = matcher.__reduce__()[1]
-    if isinstance(matcher, LazyPhraseMatcher) and not matcher.filled:
+    lazy = isinstance(matcher, LazyPhraseMatcher)
+    if lazy and not matcher.filled:
         patterns, callbacks = matcher.patterns, matcher.callbacks  # nothing added or removed since
     else:
         patterns = Patterns.of(docs)
     callbacks = {k: c for k, c in callbacks.items() if c is not None}
-    excluded, spaces = switches_of(matcher)
+    excluded, spaces = matcher.switches if lazy else switches_of(matcher)
     return restore_matcher, (vocab, attr, excluded, spaces, patterns.arrays(), callbacks)
 
 
@@ -193,5 +165,32 @@ def restore_matcher(vocab, attr, excluded, spaces, arrays, callbacks) -> LazyPhr
     return matcher
 
 
-copyreg.pickle(EDSPhraseMatcher, reduce_matcher)
-copyreg.pickle(LazyPhraseMatcher, reduce_matcher)
+PICKLED = (EDSPhraseMatcher, LazyPhraseMatcher)
+
+
+def registered() -> bool:
+    return all(copyreg.dispatch_table.get(cls) is reduce_matcher for cls in PICKLED)
+
+
+def register() -> None:
+    """Pickle every phrase matcher with ``reduce_matcher`` (``copyreg``: every pickler)."""
+    for cls in PICKLED:
+        copyreg.pickle(cls, reduce_matcher)
+
+
+def unregister() -> None:
+    for cls in PICKLED:
+        if copyreg.dispatch_table.get(cls) is reduce_matcher:
+            del copyreg.dispatch_table[cls]
+
+
+def remove_from(nlp) -> int:
+    """Fill every lazy matcher of ``nlp``: filled, it matches as EDS-NLP's own (its class cannot
+    be given back: EDS-NLP's is a compiled one); none changes class, so 0."""
+    complete(nlp)
+    return 0
+
+
+def apply_to(nlp) -> int:
+    """Nothing to change in a pipeline: its phrase matchers become lazy when pickled (``register``)."""
+    return 0

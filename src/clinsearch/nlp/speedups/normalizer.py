@@ -1,3 +1,7 @@
+# Contains code adapted from EDS-NLP 0.23 (https://github.com/aphp/edsnlp):
+# ``OnePassNormalizer.__call__`` follows ``Normalizer.__call__`` (edsnlp/pipes/core/normalizer/
+# normalizer.py). Copyright 2021 Assistance Publique - Hôpitaux de Paris (AP-HP); BSD 3-Clause
+# licence, whose text is in LICENSE-EDSNLP next to this file.
 """EDS-NLP's normaliser with its accent, quote and space passes made one, with the same output.
 
 ``eds.normalizer`` walks a note's tokens three times before its pollution pass: accents, then
@@ -7,7 +11,8 @@ quotes, each writing every token's NORM anew, then spaces, which tags blank toke
 NORM once, by the two tables composed (remembered across notes, as words repeat); and writes back
 only the NORM that changes and the tag of blank tokens: every token ends with the NORM and tag
 EDS-NLP's passes give it. Lower-casing and pollution run as EDS-NLP runs them; a normaliser
-configured with other passes than EDS-NLP's own runs EDS-NLP's code.
+configured with other passes than EDS-NLP's own runs EDS-NLP's code. ``apply_to(nlp)`` makes
+a pipeline's normaliser one, ``remove_from(nlp)`` gives it EDS-NLP's class back.
 """
 
 from __future__ import annotations
@@ -73,9 +78,19 @@ class OnePassNormalizer(Normalizer):
         return state
 
 
-def one_pass(nlp) -> bool:
+def apply_to(nlp) -> int:
     """Make ``nlp``'s ``normalizer`` pipe, if it has one, a ``OnePassNormalizer``, in place."""
     if "normalizer" not in nlp.pipe_names or type(nlp.get_pipe("normalizer")) is not Normalizer:
-        return False
+        return 0
     nlp.get_pipe("normalizer").__class__ = OnePassNormalizer
-    return True
+    return 1
+
+
+def remove_from(nlp) -> int:
+    """Give ``nlp``'s ``normalizer`` pipe EDS-NLP's class back."""
+    if "normalizer" not in nlp.pipe_names or type(nlp.get_pipe("normalizer")) is not OnePassNormalizer:
+        return 0
+    pipe = nlp.get_pipe("normalizer")
+    pipe.__class__ = Normalizer
+    pipe.__dict__.pop("_memory", None)
+    return 1

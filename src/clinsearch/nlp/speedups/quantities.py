@@ -1,3 +1,8 @@
+# Contains code copied from EDS-NLP 0.23 (https://github.com/aphp/edsnlp) and changed: the
+# methods of ``QuickQuantities`` below its "EDS-NLP 0.23's methods" line are those of
+# ``QuantitiesMatcher`` (edsnlp/pipes/misc/quantities/quantities.py), ``doc[a:b].text`` read by
+# ``_between``. Copyright 2021 Assistance Publique - Hôpitaux de Paris (AP-HP); BSD 3-Clause
+# licence, whose text is in LICENSE-EDSNLP next to this file.
 """EDS-NLP's measurements pipe (``eds.quantities``) without the spans it makes only to read the
 text between two matches, with the same output.
 
@@ -9,6 +14,8 @@ the same text as a slice of the note, from the tokens' offsets read once per not
 methods that ask it (EDS-NLP 0.23's code otherwise unchanged; the tests compare the two on notes
 and on sentences made for units, ranges and lists of values). Sentence ends are read as an array
 too, and the numbers EDS-NLP reads with ``eval`` are remembered (``number``). 3.6 → 2.4 ms a note.
+``apply_to(nlp)`` makes a pipeline's ``quantities`` pipe one, ``remove_from(nlp)`` gives it
+EDS-NLP's class back.
 """
 
 from __future__ import annotations
@@ -19,15 +26,11 @@ from collections import deque
 from functools import lru_cache
 from itertools import repeat
 
-import edsnlp
 from edsnlp.pipes.misc.quantities.quantities import QuantitiesMatcher
 from edsnlp.utils import doc_to_text
 from edsnlp.utils.filter import filter_spans, get_span_group
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
-
-VERSION = "0.23."  # the EDS-NLP whose code the methods below follow
-
 
 def between(text: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
     """The text from token ``start`` to token ``end`` (excluded) as spaCy's ``doc[start:end].text``
@@ -270,12 +273,17 @@ class QuickQuantities(QuantitiesMatcher):
 WORD = re.compile(r"\w")
 
 
-def quick(nlp) -> bool:
-    """Make ``nlp``'s ``quantities`` pipe, if it has one, a ``QuickQuantities``, in place -- only
-    under the EDS-NLP whose code its methods follow."""
-    if "quantities" not in nlp.pipe_names or not edsnlp.__version__.startswith(VERSION):
-        return False
-    if type(nlp.get_pipe("quantities")) is not QuantitiesMatcher:
-        return False
+def apply_to(nlp) -> int:
+    """Make ``nlp``'s ``quantities`` pipe, if it has one, a ``QuickQuantities``, in place."""
+    if "quantities" not in nlp.pipe_names or type(nlp.get_pipe("quantities")) is not QuantitiesMatcher:
+        return 0
     nlp.get_pipe("quantities").__class__ = QuickQuantities
-    return True
+    return 1
+
+
+def remove_from(nlp) -> int:
+    """Give ``nlp``'s ``quantities`` pipe EDS-NLP's class back."""
+    if "quantities" not in nlp.pipe_names or type(nlp.get_pipe("quantities")) is not QuickQuantities:
+        return 0
+    nlp.get_pipe("quantities").__class__ = QuantitiesMatcher
+    return 1

@@ -1,3 +1,7 @@
+# Contains code adapted from EDS-NLP 0.23 (https://github.com/aphp/edsnlp): ``aggregate_tokens``
+# rewrites ``edsnlp.utils.doc_to_text.aggregate_tokens``, whose output it must give.
+# Copyright 2021 Assistance Publique - Hôpitaux de Paris (AP-HP); BSD 3-Clause licence, whose
+# text is in LICENSE-EDSNLP next to this file.
 """A note's text as EDS-NLP's matchers read it, put together in fewer steps, with the same result.
 
 Every regular-expression matcher of EDS-NLP reads a note through
@@ -11,14 +15,12 @@ kept-token flags with list operations; its output is EDS-NLP 0.23's, element for
 (``tests/nlp/test_texts.py`` compares every form, on notes with pollution and space tokens).
 
 ``install()`` puts it, under the same ``lru_cache(32)``, where EDS-NLP's ``get_text`` and
-``get_char_offsets`` look it up, so that all matchers share one cache as before; the pipeline
-loader calls it. Under another EDS-NLP version nothing is replaced. ``edsnlp_own()`` puts
-EDS-NLP's function back for a while (the speed benchmark's bare pipeline, the tests).
+``get_char_offsets`` look it up (a module-global replacement), so that all matchers share one
+cache as before; ``uninstall()`` puts EDS-NLP's function back.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from functools import lru_cache
 from itertools import accumulate
 
@@ -28,7 +30,7 @@ from spacy.attrs import IDX, LENGTH, ORTH, SPACY, TAG
 from spacy.tokens import Doc
 
 REMEMBERED = 200_000  # distinct strings remembered; beyond, the memory starts again
-EDSNLP_OWN = doc_to_text.aggregate_tokens
+EDSNLP_OWN = doc_to_text.aggregate_tokens  # read when this module is first imported, before any install()
 _strings: dict[int, str] = {}
 
 
@@ -90,23 +92,18 @@ def aggregate_tokens(doc: Doc, attr: str, ignore_excluded: bool = False, ignore_
     return text, begins, ends, bytes(keep)
 
 
-def install() -> bool:
-    """Make EDS-NLP's text functions use ``aggregate_tokens`` (EDS-NLP 0.23 only)."""
-    import edsnlp
+def installed() -> bool:
+    """Whether EDS-NLP's text functions use ``aggregate_tokens``."""
+    return getattr(doc_to_text.aggregate_tokens, "__wrapped__", None) is aggregate_tokens
 
-    if not edsnlp.__version__.startswith("0.23."):
-        return False
-    if getattr(doc_to_text.aggregate_tokens, "__wrapped__", None) is not aggregate_tokens:
+
+def install() -> None:
+    """Make EDS-NLP's text functions use ``aggregate_tokens``."""
+    if not installed():
         doc_to_text.aggregate_tokens = lru_cache(32)(aggregate_tokens)
-    return True
 
 
-@contextmanager
-def edsnlp_own():
-    """EDS-NLP's own ``aggregate_tokens`` for the duration of the block."""
-    current = doc_to_text.aggregate_tokens
-    doc_to_text.aggregate_tokens = EDSNLP_OWN
-    try:
-        yield
-    finally:
-        doc_to_text.aggregate_tokens = current
+def uninstall() -> None:
+    """Put EDS-NLP's own ``aggregate_tokens`` back."""
+    if installed():
+        doc_to_text.aggregate_tokens = EDSNLP_OWN
