@@ -32,3 +32,17 @@ def secret_key(data: Path) -> bytes:
         with os.fdopen(fd, "wb") as handle:
             handle.write(os.urandom(32))
     return path.read_bytes()
+
+
+ENV_MIN_COUNT = "CLINSEARCH_MIN_COUNT"
+DEFAULT_MIN_COUNT = 10
+
+
+def min_count() -> int:
+    """The smallest count a researcher may see (``CLINSEARCH_MIN_COUNT``, default 10, never below 5):
+    smaller ones are suppressed (docs/security.md)."""
+    try:
+        value = int(os.environ.get(ENV_MIN_COUNT, DEFAULT_MIN_COUNT))
+    except ValueError:
+        value = DEFAULT_MIN_COUNT
+    return max(value, 5)

@@ -65,6 +65,11 @@ def stats(data: Path, counts: dict, reasons: list[dict]) -> None:
         table.add_row(name, f"{count:,}")
     table.add_row("[bold]quarantine[/bold]", f"{counts['quarantine']:,}")
     out.print(table)
+    nlp = counts.get("nlp", {})
+    if nlp.get("waiting"):
+        out.print(f"[yellow]nlp: {nlp['waiting']:,} note(s) wait for the NLP[/yellow] (searched as unqualified text until then): run 'clinsearch nlp'")
+    if nlp.get("outdated"):
+        out.print(f"nlp: {nlp['outdated']:,} note(s) annotated by an earlier NLP version: 'clinsearch nlp --reprocess' annotates them again")
     if reasons:
         q = Table(title="quarantine (most frequent reasons)")
         for column in ("source_file", "reason", "records", "first_record"):

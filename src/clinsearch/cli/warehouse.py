@@ -55,7 +55,7 @@ def report_problems(result) -> None:
 
 
 @click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help='Print {"tables": {...}, "quarantine": N}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"tables": {...}, "quarantine": N, "nlp": {"waiting": N, "outdated": N}}.')
 @click.pass_obj
 def stats_command(data: Path, as_json: bool) -> None:
     """Row counts of every table and a summary of the quarantine."""
@@ -83,7 +83,7 @@ def nlp_command(data: Path, processes: int | None, spark: bool, master: str, rep
     """Run the clinical NLP on every new or changed note, write note_nlp, update the search index.
 
     Notes annotated by an earlier version of the NLP keep their annotations until you ask for
-    them to be annotated again with --reprocess (docs/nlp.md: when an upgrade needs it)."""
+    them to be annotated again with --reprocess (docs/nlp.md)."""
     from clinsearch.services.errors import WarehouseError
     from clinsearch.services.pipeline import process
 

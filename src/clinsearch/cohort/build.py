@@ -11,6 +11,11 @@ remains after each (the attrition table).
 
 The work happens in DuckDB (temporary tables, one per step) and, for text criteria, in the
 search index; nothing is written to the warehouse.
+
+A **pseudonymised** build is the researcher's: text criteria search the pseudonymised view of
+the index (identifiers never match, ``after:`` reads shifted dates), and ``as_of`` is a date of
+the researcher's shifted calendar -- each patient is indexed at ``as_of`` minus their own shift,
+so that an age bound at ``as_of`` compares the shifted birth date, never the real one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from pathlib import Path
 
 from clinsearch.cohort.definition import Criterion, Definition
 from clinsearch.cohort.events import events
+from clinsearch.config import secret_key
+from clinsearch.nlp.pseudonymize import date_shift, person_pseudonym
 from clinsearch.warehouse.concepts import FEMALE, MALE
 
 BIRTH = "coalesce(CAST(p.birth_datetime AS DATE), make_date(p.year_of_birth, coalesce(p.month_of_birth, 7), coalesce(p.day_of_birth, 1)))"
@@ -66,13 +73,14 @@ class Cohort:
 
 def build(store, data: Path, definition: Definition, *, persons: tuple[int, ...] | None = None,
           departments: tuple[str, ...] | None = None, members: bool = True,
-          index_dates: list[tuple[int, dt.date]] | None = None) -> Cohort:
+          index_dates: list[tuple[int, dt.date]] | None = None, pseudonymised: bool = False) -> Cohort:
     """Run ``definition`` on the warehouse ``store`` (and the index of ``data``). ``persons`` and
     ``departments`` confine the population (a restricted account); ``members=False`` counts only.
     ``index_dates`` gives the patients and their index dates instead of an index event (an
-    outcome looked for after another cohort's index, as ``clinsearch evaluate --cohort`` does)."""
+    outcome looked for after another cohort's index, as ``clinsearch evaluate --cohort`` does).
+    ``pseudonymised``: the researcher's build (module docstring)."""
     started = time.perf_counter()
-    run = _Run(store, Path(data), persons, departments)
+    run = _Run(store, Path(data), persons, departments, pseudonymised)
     try:
         total = run.population()
         attrition = [Step("population", "patients in the warehouse" if not (persons or departments) else "patients you may see", total, 0)]
@@ -101,9 +109,10 @@ def build(store, data: Path, definition: Definition, *, persons: tuple[int, ...]
 class _Run:
     """The temporary tables of one build: ``_cohort_N`` (person_id, index_date) after step N."""
 
-    def __init__(self, store, data: Path, persons, departments):
+    def __init__(self, store, data: Path, persons, departments, pseudonymised: bool = False):
         self.store, self.data = store, data
         self.persons, self.departments = persons, departments
+        self.pseudonymised = pseudonymised
         self.step = 0
         self.current = ""
         self.population_table = ""
@@ -139,7 +148,21 @@ class _Run:
         return count
 
     def at(self, day: dt.date) -> int:
-        return self._table(f"SELECT person_id, ?::DATE AS index_date FROM {self.population_table}", [day])
+        if not self.pseudonymised:
+            return self._table(f"SELECT person_id, ?::DATE AS index_date FROM {self.population_table}", [day])
+        import pyarrow as pa
+
+        secret = secret_key(self.data)
+        people = [p for (p,) in self.store.query(f"SELECT person_id FROM {self.population_table}")]
+        shifts = pa.table({"person_id": pa.array(people, pa.int64()), "shift": pa.array([date_shift(p, secret) for p in people], pa.int32())})
+        self.store.con.register("_cohort_shifts", shifts)
+        self.registered.append("_cohort_shifts")
+        return self._table("SELECT person_id, CAST(?::DATE - shift AS DATE) AS index_date FROM _cohort_shifts", [day])
+
+    def patient_of(self, value: str) -> int | None:
+        """The patient a pseudonym names (``patient:`` in a researcher's text criterion)."""
+        secret = secret_key(self.data)
+        return next((p for (p,) in self.store.query("SELECT person_id FROM person") if person_pseudonym(p, secret) == value), None)
 
     def given(self, index_dates: list[tuple[int, dt.date]]) -> int:
         import pyarrow as pa
@@ -151,7 +174,8 @@ class _Run:
 
     def _events(self, criterion: Criterion):
         name = f"_cohort_events_{self.step + 1}"
-        found = events(self.store, self.data, criterion, name, persons=self.persons, departments=self.departments)
+        view = {"view": "pseudonymised", "patient_of": self.patient_of} if self.pseudonymised else {}
+        found = events(self.store, self.data, criterion, name, persons=self.persons, departments=self.departments, **view)
         for table_name, table in found.tables.items():
             self.store.con.register(table_name, table)
             self.registered.append(table_name)

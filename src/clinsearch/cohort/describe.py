@@ -3,8 +3,9 @@ conditions and drugs, and a summary of each measurement.
 
 Conditions and drugs count patients with the code anywhere in their record; measurements take
 each patient's latest value on or before the index date (the baseline), per code and unit.
-``blur`` (the researcher's view) turns every count under 10 into "<10" and hides the
-percentages and summaries it would reveal.
+``blur`` (the researcher's view) turns every count into what a researcher may see (under the
+threshold suppressed, others rounded) and computes the percentages from those, so that no exact
+count can be read back from a share.
 """
 
 from __future__ import annotations
@@ -44,13 +45,17 @@ def _cell(stat: dict | None, total: int, blur) -> str:
         return "0" if total else "-"
     if "n" in stat and "summary" not in stat:  # a count, with its share
         n = stat["n"]
-        if blur is not None and isinstance(blur(n), str):
-            return str(blur(n))
-        share = f" ({100 * n / total:.1f} %)" if total and stat.get("share", True) else ""
+        if blur is not None:
+            n, total = blur(n), blur(total)
+            if isinstance(n, str):
+                return n
+        share = f" ({100 * n / total:.1f} %)" if isinstance(total, int) and total and stat.get("share", True) else ""
         return f"{n:,}{share}"
     n = stat["n"]
-    if blur is not None and isinstance(blur(n), str):
-        return f"{blur(n)} patients"
+    if blur is not None:
+        if isinstance(blur(n), str):
+            return f"{blur(n)} patients"
+        return f"{stat['summary']} (n={blur(n):,})"
     return f"{stat['summary']} (n={n:,})"
 
 

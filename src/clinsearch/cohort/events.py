@@ -51,9 +51,10 @@ class Events:
 
 
 def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple[int, ...] | None = None,
-           departments: tuple[str, ...] | None = None) -> Events:
+           departments: tuple[str, ...] | None = None, view: str = "identified", patient_of=None) -> Events:
     """The events of ``criterion``; ``name`` is unique within one cohort build (Arrow tables are
-    registered under it). ``persons``/``departments`` confine text search as for a restricted account."""
+    registered under it). ``persons``/``departments`` confine text search as for a restricted
+    account; ``view``/``patient_of``: the index view a text criterion searches (search.engine)."""
     spec = criterion.spec
     if criterion.type in CODED:
         table, day, code = CODED[criterion.type]
@@ -79,7 +80,7 @@ def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple
             params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         return Events(f"SELECT person_id, image_occurrence_date AS day FROM image_occurrence WHERE {' AND '.join(clauses)}", params)
     if criterion.type == "text":
-        person_ids, days = engine.document_events(data, spec["query"], persons=persons, departments=departments)
+        person_ids, days = engine.document_events(data, spec["query"], persons=persons, departments=departments, view=view, patient_of=patient_of)
         table = pa.table({"person_id": pa.array(person_ids, pa.int64()), "day": pa.array([from_day_number(d) for d in days], pa.date32())})
         return Events(f"SELECT person_id, day FROM {name}", [], {name: table})
     raise ValueError(f"{criterion}: not an event criterion")

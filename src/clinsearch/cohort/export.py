@@ -109,6 +109,10 @@ def _omop(store, cohort: Cohort, folder: Path, pseudonymised: bool, secret: byte
         tables[name] = store.arrow(_select(name, pseudonymised))
     if pseudonymised:
         tables["note"], tables["note_nlp"] = _pseudonymised_notes(store, tables["note"], tables["note_nlp"], secret)
+        owners = _owners(store)
+        for name in OMOP_TABLES:
+            if name != "note_nlp":
+                tables[name] = _pseudonymised_strings(tables[name], owners, skip=("note_text", "person_source_value"))
     tables["cohort"] = store.arrow(
         "SELECT CAST(? AS BIGINT) AS cohort_definition_id, m.number AS subject_id, m.index_date + m.shift AS cohort_start_date, "
         "m.index_date + m.shift AS cohort_end_date FROM _exported m ORDER BY subject_id", [cohort_id])
@@ -151,6 +155,37 @@ def _select(name: str, pseudonymised: bool) -> str:
     if name == "note_nlp":  # dates moved with their note (below); no person_id of its own
         return f"SELECT {', '.join(columns)} FROM {name} t WHERE {scope} ORDER BY 1"
     return f"SELECT {', '.join(columns)} FROM {name} t {join} WHERE {scope} ORDER BY 1"
+
+
+def _owners(store) -> dict[int, dict]:
+    """The exported patients by pseudonymous number: their identity and date shift."""
+    return {row["number"]: row for row in store.query_dicts(
+        "SELECT m.number, m.shift, p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email "
+        "FROM _exported m JOIN person p USING (person_id) LEFT JOIN person_identity i USING (person_id)")}
+
+
+def _pseudonymised_strings(table: pa.Table, owners: dict[int, dict], skip: tuple[str, ...] = ()) -> pa.Table:
+    """Every text column of a patient's table (titles, descriptions, source values, free text) through
+    the pseudonymiser with its owner's identity and shift: whatever a source wrote there, no
+    identifier leaves in an export. Each distinct value is pseudonymised once per patient."""
+    if "person_id" not in table.column_names or not table.num_rows:
+        return table
+    people = table.column("person_id").to_pylist()
+    for index, column in enumerate(table.schema):
+        if not pa.types.is_string(column.type) or column.name in skip:
+            continue
+        seen: dict[tuple, str | None] = {}
+        values = []
+        for person, value in zip(people, table.column(index).to_pylist()):
+            if value is None or person not in owners:
+                values.append(value)
+                continue
+            key = (person, value)
+            if key not in seen:
+                seen[key] = pseudonymize(value, owners[person], owners[person]["shift"]).text
+            values.append(seen[key])
+        table = table.set_column(index, column.name, pa.array(values, pa.string()))
+    return table
 
 
 def _pseudonymised_notes(store, notes: pa.Table, annotations: pa.Table, secret: bytes) -> tuple[pa.Table, pa.Table]:

@@ -21,7 +21,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from clinsearch.search.expand import Concept, describe, expand, matches
-from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index
+from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index, view_field
 from clinsearch.search.patients import PatientHit, PatientSearch
 from clinsearch.search.query import Filter, Node, QueryError, parse
 from clinsearch.search.snippets import Snippet, Wanted, snippets
@@ -87,25 +87,28 @@ class SearchResult:
 
 
 def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, offset: int = 0,
-           departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None) -> SearchResult:
+           departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None,
+           view: str = "identified", patient_of=None) -> SearchResult:
     """Run ``query`` over the index of the data directory ``data``.
 
     ``limit`` and ``offset`` page the documents (and the patients with ``patients=True``).
     ``departments`` and ``persons`` confine the search to those (a restricted account: the
-    access layer sets them; documents outside are never looked at).
+    access layer sets them; documents outside are never looked at). ``view="pseudonymised"``
+    searches, filters, facets and shows the researcher's view of the index (pseudonymised text
+    and titles, shifted dates; ``patient_of`` resolves a pseudonym in ``patient:``).
     Raises ``QueryError`` for a query that cannot be read, ``SearchError`` when there is no index."""
     if not 0 < limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
     tree = expand(parse(query))
     searcher = _searcher(Path(data))
-    translator = Translator(searcher, departments, persons)
+    translator = Translator(searcher, departments, persons, view, patient_of)
     document_query = translator.documents_query(tree)
     # Tantivy releases the GIL: facets and patients are counted on other cores meanwhile.
-    facets = _POOL.submit(_facets, searcher, document_query)
+    facets = _POOL.submit(_facets, searcher, document_query, view)
     ranked_patients = _POOL.submit(PatientSearch(translator).patients, tree, limit, offset) if patients else None
     found = searcher.search(document_query, limit=limit, count=True, offset=offset)
     wanted = _wanted(tree)
-    documents = [_hit(searcher, score, address, wanted) for score, address in found.hits]
+    documents = [_hit(searcher, score, address, wanted, view) for score, address in found.hits]
     result = SearchResult(
         query=query,
         total=found.count or 0,
@@ -121,14 +124,16 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
 
 
 def document_events(data: Path, query: str, *, persons: tuple[int, ...] | None = None,
-                    departments: tuple[str, ...] | None = None) -> tuple[list[int], list[int]]:
+                    departments: tuple[str, ...] | None = None, view: str = "identified", patient_of=None) -> tuple[list[int], list[int]]:
     """Every note matching ``query``, note by note, as (person ids, day numbers): what a cohort's
     text criterion counts and dates. Filters (``type:``, ``after:`` ...) apply to each note;
     notes without a date are left out. (Imaging studies are not counted: their report is a note
-    already, and counting both would count one examination twice.)"""
+    already, and counting both would count one examination twice.) With ``view="pseudonymised"``
+    the query reads the researcher's view (pseudonymised text, filters on shifted dates); the days
+    returned are the real ones still, so that the cohort's windows around other events hold."""
     tree = expand(parse(query))
     searcher = _searcher(Path(data))
-    translator = Translator(searcher, departments, persons)
+    translator = Translator(searcher, departments, persons, view, patient_of)
     notes = Query.term_query(SCHEMA, "source", "notes")
     matching = Query.boolean_query([(Occur.Must, translator.to_query(tree)), (Occur.Must, notes), *translator.restriction])
     count = searcher.search(matching, limit=1, count=True).count or 0
@@ -175,9 +180,9 @@ def _wanted(tree: Node) -> list[Wanted]:
     return wanted
 
 
-def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted]) -> DocumentHit:
+def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted], view: str) -> DocumentHit:
     doc = searcher.doc(address)
-    body = json.loads(bytes(doc.get_first("body")).decode("utf-8"))
+    body = json.loads(bytes(doc.get_first(view_field("body", view))).decode("utf-8"))
     source = doc.get_first("source")
     language = doc.get_first("language") or "fr"
     contexts = [tuple(c) for c in body["contexts"]]
@@ -188,8 +193,8 @@ def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted]
         note_id=identifier if source == "notes" else None,
         person_id=doc.get_first("person_id"),
         visit_id=doc.get_first("visit_id"),
-        date=from_day_number(doc.get_first("date")),
-        title=doc.get_first("title") or "",
+        date=from_day_number(doc.get_first(view_field("date", view))),
+        title=doc.get_first(view_field("title", view)) or "",
         type=doc.get_first("type") or "",
         department=doc.get_first("department"),
         score=float(score),
@@ -197,8 +202,9 @@ def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted]
     )
 
 
-def _facets(searcher: tantivy.Searcher, query: Query) -> dict[str, dict[str, int]]:
-    spec = {name: {"terms": {"field": name, "size": 200}} for name in FACETS}
+def _facets(searcher: tantivy.Searcher, query: Query, view: str) -> dict[str, dict[str, int]]:
+    fields = {name: view_field("year", view) if name == "year" else name for name in FACETS}  # years of the view's dates
+    spec = {name: {"terms": {"field": fields[name], "size": 200}} for name in FACETS}
     result = searcher.aggregate(query, spec)
     facets = {}
     for name in FACETS:

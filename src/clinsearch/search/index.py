@@ -4,10 +4,17 @@ One Tantivy document per note, imaging study, article, patient record and patien
 (``sources.py``).
 Their text is split by context into separate fields, as Dr Warehouse does, but at the level of
 tokens rather than sentences (the NLP judges every token): ``affirmed_fr``, ``negated_fr``,
-``hypothetical_fr``, ``family_fr`` and the same in English; the codes of NLP entities and of
-coded data go to ``code_affirmed`` ... ``code_family``. Filters and facets use fast fields:
-``source``, ``person_id``, ``date`` (YYYYMMDD), ``year``, ``type``, ``department`` (``visit_id`` is
-kept too). The text and its contexts are stored (``body``) for the snippets.
+``hypothetical_fr``, ``family_fr``, ``unqualified_fr`` and the same in English; the codes of NLP
+entities and of coded data go to ``code_affirmed`` ... ``code_family``. Filters and facets use
+fast fields: ``source``, ``person_id``, ``date`` (YYYYMMDD), ``year``, ``type``, ``department``
+(``visit_id`` is kept too). The text and its contexts are stored (``body``) for the snippets.
+
+Each document is indexed twice over, once as written and once **pseudonymised** (the researcher's
+view, ``VIEWS``): the text fields, the stored body and title, the date and the year of the second
+view (``p_affirmed_fr`` ..., ``p_body``, ``p_title``, ``p_date``, ``p_year``) are made from the
+text with the patient's identifiers replaced and every date shifted by the patient's secret
+offset, so that a researcher's query never reads an identifier nor a real date -- it cannot
+confirm a name, an IPP or a birth date, nor bisect a note's real date.
 
 ``update(store, data)`` compares each document's fingerprint with the one indexed
 (``index_state`` in the warehouse) and re-indexes only what changed: re-running it after nothing
@@ -27,11 +34,16 @@ from typing import Callable
 
 import tantivy
 
+from clinsearch.config import secret_key
+from clinsearch.nlp.pseudonymize import date_shift
 from clinsearch.search import analysis
-from clinsearch.search.sources import CONTEXTS, IndexDoc, PatientDoc, documents, fingerprints
+from clinsearch.search.sources import CONTEXTS, IndexDoc, PatientDoc, documents, fingerprints, pseudonymised
 from clinsearch.warehouse.duckdb import DuckDBStore
 
-INDEX_VERSION = "3"  # change when the schema or the analysis changes: the next update rebuilds
+VIEWS = ("identified", "pseudonymised")
+PREFIX = {"identified": "", "pseudonymised": "p_"}  # of the fields of each view
+
+INDEX_VERSION = "5"  # change when the schema or the analysis changes: the next update rebuilds
 WRITER_HEAP = 256_000_000  # bytes
 COMMIT_EVERY = 50_000  # documents
 
@@ -53,12 +65,17 @@ def index_dir(data: Path) -> Path:
     return Path(data) / "index"
 
 
-def text_field(context: str, lang: str) -> str:
-    return f"{context}_{lang}"
+def text_field(context: str, lang: str, view: str = "identified") -> str:
+    return f"{PREFIX[view]}{context}_{lang}"
 
 
 def code_field(context: str) -> str:
     return f"code_{context}"
+
+
+def view_field(name: str, view: str = "identified") -> str:
+    """The field of ``name`` (``date``, ``year``, ``title``, ``body``) in ``view``."""
+    return PREFIX[view] + name
 
 
 def build_schema() -> tantivy.Schema:
@@ -68,15 +85,17 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("id", stored=True, indexed=True)
     builder.add_integer_field("person_id", stored=True, indexed=True, fast=True)
     builder.add_integer_field("visit_id", stored=True, indexed=True)
-    builder.add_integer_field("date", stored=True, indexed=True, fast=True)
-    builder.add_integer_field("year", indexed=True, fast=True)
+    for view in VIEWS:
+        builder.add_integer_field(view_field("date", view), stored=True, indexed=True, fast=True)
+        builder.add_integer_field(view_field("year", view), indexed=True, fast=True)
+        builder.add_text_field(view_field("title", view), stored=True, tokenizer_name="raw", index_option="basic")
+        builder.add_bytes_field(view_field("body", view), stored=True)
     for name in ("type", "department", "language"):
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_bytes_field("body", stored=True)
     for context in CONTEXTS:
         for lang in analysis.LANGUAGES:
-            builder.add_text_field(text_field(context, lang), tokenizer_name=analysis.analyzer_name(lang), index_option="position")
+            for view in VIEWS:
+                builder.add_text_field(text_field(context, lang, view), tokenizer_name=analysis.analyzer_name(lang), index_option="position")
         builder.add_text_field(code_field(context), tokenizer_name="raw", index_option="basic")
     return builder.build()
 
@@ -120,7 +139,7 @@ def update(store: DuckDBStore, data: Path, rebuild: bool = False, on_progress: C
     removed = [key for key, fingerprint in indexed.items() if current.get(key, (None,))[0] != fingerprint]
     added = {key: person for key, (fingerprint, person) in current.items() if indexed.get(key) != fingerprint}
     if removed or added:
-        _write(index, store, removed, added, on_progress, fresh=summary.rebuilt)
+        _write(index, store, removed, added, on_progress, secret_key(data), fresh=summary.rebuilt)
         with store.transaction():
             store.execute("DELETE FROM index_state WHERE doc_key IN (SELECT unnest(?))", [removed])
             store.insert("index_state", [{"doc_key": key, "fingerprint": current[key][0]} for key in added])
@@ -133,7 +152,8 @@ def update(store: DuckDBStore, data: Path, rebuild: bool = False, on_progress: C
     return summary
 
 
-def _write(index: tantivy.Index, store: DuckDBStore, removed: list[str], added: dict[str, int | None], on_progress, fresh: bool = False) -> None:
+def _write(index: tantivy.Index, store: DuckDBStore, removed: list[str], added: dict[str, int | None], on_progress, secret: bytes,
+           fresh: bool = False) -> None:
     writer = index.writer(heap_size=WRITER_HEAP)
     try:
         for key in removed:
@@ -142,7 +162,7 @@ def _write(index: tantivy.Index, store: DuckDBStore, removed: list[str], added: 
         for doc in documents(store, added):
             if not fresh:  # an empty index has nothing to replace
                 writer.delete_documents_by_term("key", doc.key)  # idempotent after an interrupted run
-            writer.add_document(patient_document(doc) if isinstance(doc, PatientDoc) else to_tantivy(doc))
+            writer.add_document(patient_document(doc, secret) if isinstance(doc, PatientDoc) else to_tantivy(doc, secret))
             done += 1
             if done % COMMIT_EVERY == 0:
                 writer.commit()
@@ -157,7 +177,7 @@ def _write(index: tantivy.Index, store: DuckDBStore, removed: list[str], added: 
         on_progress(len(added), len(added))
 
 
-def to_tantivy(doc: IndexDoc) -> tantivy.Document:
+def to_tantivy(doc: IndexDoc, secret: bytes) -> tantivy.Document:
     out = tantivy.Document()
     out.add_text("key", doc.key)
     out.add_text("source", doc.source)
@@ -166,27 +186,36 @@ def to_tantivy(doc: IndexDoc) -> tantivy.Document:
         out.add_integer("person_id", doc.person_id)
     if doc.visit_id is not None:
         out.add_integer("visit_id", doc.visit_id)
-    if doc.date is not None:
-        out.add_integer("date", day_number(doc.date))
-        out.add_integer("year", doc.date.year)
     out.add_text("type", doc.type or "")
     out.add_text("language", doc.language)
     if doc.department:
         out.add_text("department", doc.department)
-    out.add_text("title", doc.title or "")
-    out.add_bytes("body", json.dumps({"text": doc.text, "contexts": doc.contexts}, ensure_ascii=False).encode("utf-8"))
-    for context, text in doc.segments().items():
-        if text:
-            out.add_text(text_field(context, doc.language), text)
     for context, codes in doc.codes.items():
         for code in sorted(codes):
             out.add_text(code_field(context), code)
+    for view, seen in zip(VIEWS, (doc, _pseudonymised(doc, secret))):
+        if seen.date is not None:
+            out.add_integer(view_field("date", view), day_number(seen.date))
+            out.add_integer(view_field("year", view), seen.date.year)
+        out.add_text(view_field("title", view), seen.title or "")
+        out.add_bytes(view_field("body", view), json.dumps({"text": seen.text, "contexts": seen.contexts}, ensure_ascii=False).encode("utf-8"))
+        _add_segments(out, seen, view)
     return out
 
 
-def patient_document(patient: PatientDoc) -> tantivy.Document:
+def _pseudonymised(doc: IndexDoc, secret: bytes) -> IndexDoc:
+    return pseudonymised(doc, date_shift(doc.person_id, secret)) if doc.person_id is not None else doc
+
+
+def _add_segments(out: tantivy.Document, doc: IndexDoc, view: str) -> None:
+    for context, text in doc.segments().items():
+        if text:
+            out.add_text(text_field(context, doc.language, view), text)
+
+
+def patient_document(patient: PatientDoc, secret: bytes) -> tantivy.Document:
     """A patient's document: the text of each of their documents in the fields of its contexts
-    and language, and all their codes; nothing stored but the key and the person."""
+    and language (in both views), and all their codes; nothing stored but the key and the person."""
     out = tantivy.Document()
     out.add_text("key", patient.key)
     out.add_text("source", "patients")
@@ -194,9 +223,8 @@ def patient_document(patient: PatientDoc) -> tantivy.Document:
     out.add_integer("person_id", patient.person_id)
     codes: dict[str, set[str]] = {}
     for member in patient.members:
-        for context, text in member.segments().items():
-            if text:
-                out.add_text(text_field(context, member.language), text)
+        _add_segments(out, member, "identified")
+        _add_segments(out, _pseudonymised(member, secret), "pseudonymised")
         for context, found in member.codes.items():
             codes.setdefault(context, set()).update(found)
     for context, found in codes.items():

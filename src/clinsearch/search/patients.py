@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from tantivy import Occur, Query
 
-from clinsearch.search.index import SCHEMA, day_number, from_day_number
+from clinsearch.search.index import SCHEMA, day_number, from_day_number, view_field
 from clinsearch.search.query import And, Filter, Node, Not, Or
 from clinsearch.search.translate import Translator, leaf_query, leaves, top_filters
 
@@ -66,12 +66,12 @@ class PatientSearch:
         """Documents and coded data supporting each of ``people``: those matching a term of the
         query (what a query excludes supports nothing)."""
         positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
-        support = Query.boolean_query([(Occur.Should, leaf_query(leaf)) for leaf in positives]) if positives else Query.all_query()
+        support = Query.boolean_query([(Occur.Should, leaf_query(leaf, self.translator.view)) for leaf in positives]) if positives else Query.all_query()
         within = [*scope, (Occur.Must, support), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))] if people else None
         hits = {p: PatientHit(p, 0, False, None) for p in people}
         if within is None:
             return hits
-        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"last": {"max": {"field": "date"}}}}}
+        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"last": {"max": {"field": view_field("date", self.translator.view)}}}}}
         documents = Query.boolean_query([*within, (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
         for bucket in self.searcher.aggregate(documents, spec)["p"]["buckets"]:
             hit = hits[int(bucket["key"])]

@@ -40,6 +40,7 @@ MAX_ITEMS = 64  # words, phrases and filters
 
 CONTEXTS = {"neg": "negated", "hyp": "hypothetical", "fam": "family", "any": "any"}
 FILTERS = ("type", "after", "before", "code", "patient", "source", "department")
+PSEUDONYM = re.compile(r"P-[0-9a-f]{10}")  # a patient as researchers name them (nlp.pseudonymize.person_pseudonym)
 SOURCES = ("notes", "imaging", "articles")
 
 
@@ -255,8 +256,8 @@ def _filter_value(name: str, value: str, position: int) -> str:
         raise QueryError(f"'{name}:' needs a value", position)
     if name in ("after", "before"):
         first_day(value, position)
-    elif name == "patient" and not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise QueryError(f"'patient:' takes a person id (digits), not '{value}'", position)
+    elif name == "patient" and not ((value.isascii() and value.isdigit() and len(value) <= 18) or PSEUDONYM.fullmatch(value)):
+        raise QueryError(f"'patient:' takes a person id (digits) or a pseudonym (P-...), not '{value}'", position)
     elif name == "source" and value.lower() not in SOURCES:
         raise QueryError(f"'source:' is one of {', '.join(SOURCES)}, not '{value}'", position)
     elif name == "code" and not re.fullmatch(r"[A-Za-z0-9.:_-]+\*?", value):

@@ -27,10 +27,14 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from clinsearch.nlp.lexicon import LEXICON
+from clinsearch.nlp.pseudonymize import pseudonymize
 from clinsearch.search.analysis import code_prefixes, lexicon_code, normalise_code
 from clinsearch.warehouse.duckdb import DuckDBStore
 
-CONTEXTS = ("affirmed", "negated", "hypothetical", "family")
+# "unqualified": the text of a note the NLP has not judged (not run yet, killed half-way, or no
+# pipeline for its language). A bare term never matches it -- a "pas de ..." there must not read
+# as affirmed -- but ``any:`` does, and the next NLP run moves the note to its real contexts.
+CONTEXTS = ("affirmed", "negated", "hypothetical", "family", "unqualified")
 IMAGING_REPORT_TYPES = ("CRI", "imagerie", "radiolog", "imaging", "radiology")
 BATCH = 2_000  # articles per read
 PERSON_BATCH = 1_000  # patients per read
@@ -51,6 +55,7 @@ class IndexDoc:
     contexts: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, context), not affirmed
     codes: dict[str, set[str]] = field(default_factory=dict)  # context -> code-field terms
     visit_id: int | None = None  # visit_occurrence_id of a note
+    identity: dict | None = None  # what identifies the patient: what the pseudonymised view removes
 
     def segments(self) -> dict[str, str]:
         """The text split by context (what the per-context fields index)."""
@@ -66,12 +71,44 @@ class IndexDoc:
         return {c: "\n".join(p for p in pieces if p.strip()) for c, pieces in parts.items()}
 
 
+def pseudonymised(doc: IndexDoc, shift: int) -> IndexDoc:
+    """The document as a researcher searches and reads it: text and title with the patient's
+    identifiers replaced and dates shifted by ``shift`` days (its date too), the stretches of each
+    context moved with the text. Articles and coded records name no patient: kept as they are."""
+    if doc.person_id is None or doc.source == "records":
+        return doc
+    text = pseudonymize(doc.text, doc.identity, shift)
+    contexts = [(*_moved(text.replacements, start, end), context) for start, end, context in doc.contexts]
+    return IndexDoc(doc.key, doc.source, doc.id, doc.person_id, doc.date + dt.timedelta(days=shift) if doc.date else None, doc.type, doc.department,
+                    pseudonymize(doc.title, doc.identity, shift).text, doc.language, text.text, [c for c in contexts if c[0] < c[1]], doc.codes,
+                    None, None)
+
+
+def _moved(replacements, start: int, end: int) -> tuple[int, int]:
+    """Where ``start:end`` lies once the replacements are made; a stretch that cuts a replaced
+    identifier takes the whole replacement."""
+    new_start, new_end, delta = start, end, 0
+    for r in replacements:
+        grown = len(r.written) - (r.end - r.start)
+        if r.end <= start:
+            new_start += grown
+        elif r.start < start:  # the stretch starts inside the identifier
+            new_start = r.start + delta
+        if r.end <= end:
+            new_end += grown
+        elif r.start < end:  # ends inside it
+            new_end = r.start + delta + len(r.written)
+        delta += grown
+    return new_start, new_end
+
+
 # Fingerprints: (key, person_id, hash of everything the document is made of).
 FINGERPRINTS = {
     "notes": """
         SELECT 'note:' || n.note_id, n.person_id, md5(concat_ws('|', n.person_id, n.note_date, n.note_class_source_value, n.note_title,
-               n.care_site_id, n.language_source_value, md5(n.note_text), s.nlp_system, s.processed_at))
-        FROM note n LEFT JOIN note_nlp_state s USING (note_id)""",
+               n.care_site_id, n.language_source_value, md5(n.note_text), s.nlp_system, s.processed_at, p.person_source_value,
+               i.family_name, i.given_name, i.address, i.city, i.phone, i.email))
+        FROM note n LEFT JOIN note_nlp_state s USING (note_id) LEFT JOIN person p USING (person_id) LEFT JOIN person_identity i USING (person_id)""",
     "imaging": """
         SELECT 'imaging:' || study, any_value(person_id), md5(string_agg(part, '|' ORDER BY part)) FROM (
             SELECT coalesce(i.image_study_uid, i.image_occurrence_id::VARCHAR) AS study, i.person_id,
@@ -158,6 +195,7 @@ def documents(store: DuckDBStore, wanted: dict[str, int | None]) -> Iterator[Ind
 
 def _person_documents(store: DuckDBStore, person_ids: list[int]) -> dict[int, list[IndexDoc]]:
     by_person: dict[int, list[IndexDoc]] = {p: [] for p in person_ids}
+    identities = _identities(store, person_ids)
     notes = _notes(store, person_ids)
     for doc in notes:
         by_person[doc.person_id].append(doc)
@@ -165,7 +203,17 @@ def _person_documents(store: DuckDBStore, person_ids: list[int]) -> dict[int, li
         by_person[doc.person_id].append(doc)
     for doc in _records(store, person_ids):
         by_person[doc.person_id].append(doc)
+    for person_id, docs in by_person.items():
+        for doc in docs:
+            doc.identity = identities.get(person_id)
     return by_person
+
+
+def _identities(store: DuckDBStore, person_ids: list[int]) -> dict[int, dict]:
+    rows = store.query_dicts(
+        "SELECT p.person_id, p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email "
+        "FROM person p LEFT JOIN person_identity i USING (person_id) WHERE p.person_id IN (SELECT unnest(?))", [person_ids])
+    return {row["person_id"]: row for row in rows}
 
 
 def _notes(store: DuckDBStore, person_ids: list[int]) -> list[IndexDoc]:
@@ -175,15 +223,18 @@ def _notes(store: DuckDBStore, person_ids: list[int]) -> list[IndexDoc]:
                         FROM note_nlp WHERE note_id IN (SELECT note_id FROM wanted) GROUP BY note_id)
            SELECT n.note_id, n.person_id, n.note_date, coalesce(n.note_class_source_value, 'note'), cs.care_site_name,
                   coalesce(n.note_title, n.note_class_source_value, ''), coalesce(s.language, n.language_source_value, 'fr'), n.note_text, nlp.rows,
-                  n.visit_occurrence_id
+                  n.visit_occurrence_id, s.status = 'processed' AND s.text_hash = md5(n.note_text) AS judged
            FROM note n LEFT JOIN note_nlp_state s USING (note_id) LEFT JOIN care_site cs USING (care_site_id) LEFT JOIN nlp USING (note_id)
            WHERE n.note_id IN (SELECT note_id FROM wanted)""",
         [person_ids],
     )
     docs = []
-    for note_id, person_id, date, kind, department, title, language, text, nlp, visit_id in rows:
+    for note_id, person_id, date, kind, department, title, language, text, nlp, visit_id, judged in rows:
         doc = IndexDoc(f"note:{note_id}", "notes", note_id, person_id, date, kind, department, title, _language(language), text or "", visit_id=visit_id)
-        _add_nlp(doc, [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in nlp or []])
+        if judged:
+            _add_nlp(doc, [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in nlp or []])
+        elif doc.text:
+            doc.contexts.append((0, len(doc.text), "unqualified"))
         docs.append(doc)
     return docs
 

@@ -8,22 +8,32 @@ so Tantivy syntax in a query is just text.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import tantivy
 from tantivy import Occur, Query
 
 from clinsearch.search.expand import Concept, Leaf, matches
-from clinsearch.search.index import SCHEMA, code_field, day_number, text_field
-from clinsearch.search.query import And, Filter, Node, Not, Or, Term, first_day
+from clinsearch.search.index import SCHEMA, code_field, day_number, text_field, view_field
+from clinsearch.search.query import And, Filter, Node, Not, Or, QueryError, Term, first_day
 from clinsearch.search.sources import CONTEXTS
 from clinsearch.text import fold
 
 
 class Translator:
     """Builds the Tantivy queries of one search on one searcher; ``restriction`` holds the
-    clauses confining every query of a restricted account (``departments``, ``persons``)."""
+    clauses confining every query of a restricted account (``departments``, ``persons``).
 
-    def __init__(self, searcher: tantivy.Searcher, departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None):
+    ``view`` is the index's view the search reads (``index.VIEWS``): a pseudonymised search looks
+    in the pseudonymised text and filters on shifted dates, and its ``patient:`` takes a
+    pseudonym, resolved by ``patient_of`` (a person id there is refused: it would confirm who the
+    pseudonym is)."""
+
+    def __init__(self, searcher: tantivy.Searcher, departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None,
+                 view: str = "identified", patient_of: Callable[[str], int | None] | None = None):
         self.searcher = searcher
+        self.view = view
+        self.patient_of = patient_of
         self._values: dict[str, list[str]] = {}
         self.departments = tuple(departments or ())
         self.restriction = []
@@ -38,7 +48,7 @@ class Translator:
 
     def to_query(self, node: Node) -> Query:
         if isinstance(node, (Term, Concept)) or (isinstance(node, Filter) and node.field == "code"):
-            return leaf_query(node)
+            return leaf_query(node, self.view)
         if isinstance(node, Filter):
             return self.filter_query(node)
         if isinstance(node, Not):
@@ -53,12 +63,12 @@ class Translator:
     def filter_query(self, node: Filter) -> Query:
         value = node.value
         if node.field in ("after", "before"):
-            day = day_number(first_day(value))
+            day, field = day_number(first_day(value)), view_field("date", self.view)
             if node.field == "after":
-                return Query.range_query(SCHEMA, "date", tantivy.FieldType.Integer, lower_bound=day, upper_bound=None)
-            return Query.range_query(SCHEMA, "date", tantivy.FieldType.Integer, lower_bound=None, upper_bound=day, include_upper=False)
+                return Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, lower_bound=day, upper_bound=None)
+            return Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, lower_bound=None, upper_bound=day, include_upper=False)
         if node.field == "patient":
-            return Query.term_query(SCHEMA, "person_id", int(value))
+            return self.patient_query(value, node.position)
         if node.field == "source":
             return Query.term_query(SCHEMA, "source", value.lower())
         # type: and department: match the stored values whatever the case and accents; a
@@ -68,14 +78,23 @@ class Translator:
             return Query.empty_query()
         return Query.term_set_query(SCHEMA, node.field, values)
 
+    def patient_query(self, value: str, position: int) -> Query:
+        if value.isdigit():
+            if self.view == "pseudonymised":
+                raise QueryError("'patient:' takes a pseudonym (P-...) here, not a person id", position)
+            return Query.term_query(SCHEMA, "person_id", int(value))
+        person = self.patient_of(value) if self.patient_of else None
+        return Query.term_query(SCHEMA, "person_id", person) if person is not None else Query.empty_query()
+
     def values(self, name: str) -> list[str]:
         if name not in self._values:
             self._values[name] = [term for term, _ in self.searcher.terms_with_prefix(name, "")]
         return self._values[name]
 
 
-def leaf_query(leaf: Leaf) -> Query:
-    """A term, phrase, lexicon concept or code, looked for in the fields of its context."""
+def leaf_query(leaf: Leaf, view: str = "identified") -> Query:
+    """A term, phrase, lexicon concept or code, looked for in the fields of its context (in the
+    text of ``view``; codes are the same in both views)."""
     context = "affirmed" if isinstance(leaf, Filter) else leaf.context
     contexts = CONTEXTS if context == "any" else (context,)
     found = matches(leaf)
@@ -84,9 +103,9 @@ def leaf_query(leaf: Leaf) -> Query:
         for lang, phrases in found.phrases.items():
             for phrase in phrases:
                 if len(phrase) == 1:
-                    clauses.append((Occur.Should, Query.term_query(SCHEMA, text_field(ctx, lang), phrase[0])))
+                    clauses.append((Occur.Should, Query.term_query(SCHEMA, text_field(ctx, lang, view), phrase[0])))
                 elif phrase:
-                    clauses.append((Occur.Should, Query.phrase_query(SCHEMA, text_field(ctx, lang), list(phrase))))
+                    clauses.append((Occur.Should, Query.phrase_query(SCHEMA, text_field(ctx, lang, view), list(phrase))))
         for code in found.codes:
             clauses.append((Occur.Should, Query.term_query(SCHEMA, code_field(ctx), code)))
     return Query.boolean_query(clauses) if clauses else Query.empty_query()

@@ -6,8 +6,8 @@ Rules, enforced here and nowhere else:
   when it has any (a search only looks in those; a patient outside them is refused);
 * ``researcher``: pseudonymised data only -- patients by pseudonym (``P-`` and 10 hex digits of
   an HMAC of the person id with the warehouse's secret), text with identifiers replaced and dates
-  shifted by the patient's secret offset, no name or birth date, and every count under 10 shown
-  as "<10";
+  shifted by the patient's secret offset, no name or birth date, and counts under the threshold
+  suppressed with every count that would let them be recomputed (``disclosure``);
 * ``admin``: no patient data at all (users and audit log only).
 
 Every call that touches patient data is written to the audit log first (who, role, what, why):
@@ -26,9 +26,8 @@ from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import person_pseudonym
 from clinsearch.security.audit import AuditLog
 from clinsearch.security.users import Principal
+from clinsearch.services.disclosure import shown
 from clinsearch.warehouse.store import open_store
-
-SMALL = 10  # counts below this are shown as "<10" to researchers
 
 
 class AccessDenied(Exception):
@@ -97,7 +96,8 @@ def person_of_pseudonym(data: Path, value: str) -> int | None:
 
 
 def blur(count: int | None) -> int | str | None:
-    return "<10" if count is not None and 0 < count < SMALL else count
+    """A count as a researcher sees it (``disclosure.shown``)."""
+    return shown(count)
 
 
 def shown_count(request: Request, count: int | None) -> int | str | None:

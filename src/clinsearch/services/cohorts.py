@@ -19,7 +19,8 @@ from clinsearch.cohort.export import export, form_of
 from clinsearch.cohort.saved import SavedCohorts
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift
-from clinsearch.services.access import NotFound, Request, audit, blur, pseudonym, require_patient_data, scope, shown_count
+from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, require_patient_data, scope, shown_count
+from clinsearch.services.disclosure import small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
 EXPORT_FORMS = {"csv": "cohort.csv", "parquet": "cohort.parquet", "omop": "omop"}
@@ -35,8 +36,10 @@ def cohort(request: Request, definition: dict, *, compare: dict | None = None, m
     parsed = [read(definition)] + ([read(compare)] if compare is not None else [])
     audit(request, "cohort" if members else "cohort-count", parsed[0].name, {"definition": definition, **({"compare": compare} if compare else {})})
     with open_store(request.data, read_only=True) as store:
-        built = [build(store, request.data, d, members=members, **scope(request)) for d in parsed]
+        built = [build(store, request.data, d, members=members, pseudonymised=not identified, **scope(request)) for d in parsed]
         table = table_one(store, built, blur=None if identified else blur) if members else None
+        if export_to is not None and not identified and small(built[0].size):
+            raise AccessDenied(f"a cohort of fewer than {threshold()} patients is not exported to the researcher role")
         if export_to is not None:
             audit(request, "cohort-export", parsed[0].name, {"definition": definition, "form": form_of(export_to), "pseudonymised": not identified})
             exported = export(store, request.data, built[0], export_to, pseudonymised=not identified).as_dict()
@@ -57,9 +60,14 @@ def _view(request: Request, built, members: bool) -> dict:
     if request.principal.identified:
         return out
     secret = secret_key(request.data)
-    out["size"] = blur(out["size"])
+    size = out["size"]
+    out["size"] = blur(size)
     out["attrition"] = [{**s, "remaining": blur(s["remaining"]), "removed": blur(s["removed"])} for s in out["attrition"]]
-    if members:
+    out["warnings"] = withheld_warnings(out.get("warnings", []))
+    if members and small(size):
+        out["patients"] = []
+        out["withheld"] = [f"patients: a cohort of fewer than {threshold()} is not listed"]
+    elif members:
         out["patients"] = [{"person_id": pseudonym(request.data, p), "index_date": (d + dt.timedelta(days=date_shift(p, secret))).isoformat()}
                            for p, d in built.members]
         out["patients"].sort(key=lambda x: x["person_id"])

@@ -15,7 +15,8 @@ from clinsearch.evaluate.defaults import DEFAULT_THRESHOLDS
 from clinsearch.evaluate.data import load as load_table
 from clinsearch.evaluate.report import render
 from clinsearch.evaluate.run import evaluate, probabilities
-from clinsearch.services.access import SMALL, Request, audit, blur, require_patient_data, scope
+from clinsearch.services.access import AccessDenied, Request, audit, blur, require_patient_data, scope
+from clinsearch.services.disclosure import quotes_small_count, small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes
@@ -83,35 +84,54 @@ def evaluate_cohort(request: Request, cohort: dict, outcome: dict, score_name: s
     definition = read(cohort)
     audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region})
     with open_store(request.data, read_only=True) as store:
-        data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, **scope(request))
+        data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, pseudonymised=not request.principal.identified,
+                                  **scope(request))
     out = evaluate_dataset(data, thresholds, None, report, about)
     if not request.principal.identified:
+        if small(out["n"]) or small(out["events"]) or small(out["n"] - out["events"]):
+            # every measure (prevalence, net benefit, calibration) would let the small count follow
+            raise AccessDenied(f"fewer than {threshold()} patients, events or non-events: the evaluation is not shown to the researcher role")
         _blur_evaluation(out)
     return out
 
 
 def _blur_evaluation(out: dict) -> None:
-    """Every count under 10 as "<10", wherever it is (groups, thresholds, the cohort). The report,
-    drawn from the exact counts, is withheld from researchers when any count is small."""
-    small = _blur_counts(out)
-    small = any(0 < v < SMALL for v in out["missing"].values()) or small
+    """The researcher's evaluation: every count suppressed or rounded (``disclosure``), wherever
+    it is (groups, thresholds, the cohort); the measures of a group or threshold row resting on a
+    small count (an O/E ratio, a net benefit, a PPV from 3 events) withheld with it; warnings
+    quoting small counts withheld. The report, drawn from the exact counts, is withheld whenever
+    any count is small."""
+    found_small = _blur_counts(out)
+    found_small = any(small(v) for v in out["missing"].values()) or found_small
     out["missing"] = {k: blur(v) for k, v in out["missing"].items()}
     if "cohort" in out:
         out["cohort"]["reasons"] = {k: blur(v) for k, v in out["cohort"]["reasons"].items()}
-    if small and out.get("report_html"):
+    warnings = withheld_warnings(out.get("warnings", []))
+    if found_small and out.get("report_html"):
         out["report_html"] = None
-        out["warnings"].append("the report is withheld: it would show counts under 10 to the researcher role")
+        warnings.append(f"the report is withheld: it would show counts under {threshold()} to the researcher role")
+    out["warnings"] = warnings
 
 
 def _blur_counts(node) -> bool:
-    small = False
+    """Blur the counts of ``node`` in place; a dict holding a small count loses its other measures."""
+    found_small = False
     if isinstance(node, dict):
+        here = False
         for key, value in node.items():
-            if key in COUNTS and isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL:
-                node[key], small = blur(value), True
+            if key in COUNTS and isinstance(value, int) and not isinstance(value, bool):
+                here = here or small(value)
+                node[key] = blur(value)
             elif isinstance(value, (dict, list)):
-                small = _blur_counts(value) or small
+                found_small = _blur_counts(value) or found_small
+            elif isinstance(value, str) and key == "warning" and quotes_small_count(value):
+                node[key] = f"withheld: it quotes counts under {threshold()}"
+        if here:
+            for key, value in list(node.items()):
+                if key not in COUNTS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    node[key] = None  # a rate or ratio from a small count
+        found_small = found_small or here
     elif isinstance(node, list):
         for item in node:
-            small = _blur_counts(item) or small
-    return small
+            found_small = _blur_counts(item) or found_small
+    return found_small

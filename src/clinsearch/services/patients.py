@@ -7,7 +7,7 @@ import datetime as dt
 
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift, moved, pseudonymize
-from clinsearch.services.access import NotFound, Request, audit, check_patient, pseudonym, require_patient_data, resolve_patient
+from clinsearch.services.access import NotFound, Request, audit, check_patient, identities, pseudonym, require_patient_data, resolve_patient
 from clinsearch.warehouse.store import open_store
 
 
@@ -19,10 +19,11 @@ def patient_record(request: Request, key: str) -> dict:
         check_patient(request, store, person_id)
         audit(request, "patient", str(key))
         record = _record(store, person_id)
+        identity = identities(store, {person_id}).get(person_id)
     if request.principal.identified:
         return record
     shift = date_shift(person_id, secret_key(request.data))
-    return _shift_record(record, shift, pseudonym(request.data, person_id))
+    return _shift_record(record, shift, pseudonym(request.data, person_id), identity)
 
 
 def _record(store, person_id: int) -> dict:
@@ -55,15 +56,24 @@ def _record(store, person_id: int) -> dict:
     }
 
 
-def _shift_record(record: dict, shift: int, alias: str) -> dict:
+FREE_TEXT = ("title", "description", "label")  # what a record's rows may carry that a person wrote
+
+
+def _shift_record(record: dict, shift: int, alias: str, identity: dict | None) -> dict:
+    """The researcher's record: the pseudonym, dates shifted, every free-text field pseudonymised
+    (note titles, imaging descriptions), no name, no birth date, no IPP."""
     def moved_date(value):
         return (dt.date.fromisoformat(value[:10]) + dt.timedelta(days=shift)).isoformat() if value else None
+
+    def text(value):
+        return pseudonymize(value, identity, shift).text if isinstance(value, str) and value else value
 
     out = {"person": {"person_id": alias, "sex": record["person"]["sex"]}}
     for name, items in record.items():
         if name == "person":
             continue
-        out[name] = [{**item, **{k: moved_date(item[k]) for k in ("date", "end_date") if k in item}} for item in items]
+        out[name] = [{**item, **{k: moved_date(item[k]) for k in ("date", "end_date") if k in item},
+                      **{k: text(item[k]) for k in FREE_TEXT if k in item}} for item in items]
     return out
 
 
@@ -97,5 +107,6 @@ def note(request: Request, note_id: int) -> dict:
         place = moved(result.replacements, a["start"], a["end"])
         if place is not None:
             kept.append({**a, "start": place[0], "end": place[1], "text": result.text[place[0]: place[1]]})
-    out.update(person_id=pseudonym(request.data, row["person_id"]), date=(row["date"] + dt.timedelta(days=shift)).isoformat(), text=result.text, annotations=kept)
+    out.update(person_id=pseudonym(request.data, row["person_id"]), date=(row["date"] + dt.timedelta(days=shift)).isoformat(), text=result.text,
+               title=pseudonymize(row["title"], row, shift).text if row["title"] else row["title"], annotations=kept)
     return out

@@ -11,7 +11,7 @@ from typing import Callable
 
 from clinsearch.ingest.run import IngestResult, Reporter
 from clinsearch.ingest.run import ingest as load_sources
-from clinsearch.nlp.run import NlpSummary, run_nlp
+from clinsearch.nlp.run import NlpSummary, run_nlp, waiting
 from clinsearch.search.index import IndexSummary, update
 from clinsearch.warehouse.store import open_store
 
@@ -43,12 +43,13 @@ def _stage(on_progress: Progress | None, stage: str):
 
 
 def ingest(data: Path, paths: list[Path], reporter: Reporter | None = None, *, nlp: bool = True, on_progress: Progress | None = None) -> Run:
-    """Load ``paths`` (files or folders, each file in one transaction); then, when notes were
-    loaded and ``nlp``, annotate the new or changed ones; then update the index."""
+    """Load ``paths`` (files or folders, each file in one transaction); then, with ``nlp``, annotate
+    every note waiting for it -- loaded now, or left by an earlier run that was killed or had
+    ``--no-nlp`` -- then update the index."""
     with open_store(data) as store:
         result = load_sources(store, list(paths), reporter)
         summary = None
-        if nlp and any(s.rows.get("note") for s in result.summaries):
+        if nlp and waiting(store):
             summary = run_nlp(store, on_progress=_stage(on_progress, "nlp"))
         indexed = update(store, data, on_progress=_stage(on_progress, "index"))
     return Run(indexed, result, summary)

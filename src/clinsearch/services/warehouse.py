@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clinsearch.nlp.run import outdated, waiting
 from clinsearch.warehouse.stats import quarantine_summary, stats
 from clinsearch.warehouse.store import open_store
 
 
 def table_counts(data: Path) -> dict:
-    """``{"tables": {name: rows}, "quarantine": N}``."""
+    """``{"tables": {name: rows}, "quarantine": N, "nlp": {"waiting": N, "outdated": N}}``:
+    ``waiting`` notes have no NLP yet (searched as unqualified text until ``clinsearch nlp``),
+    ``outdated`` ones were annotated by an earlier NLP version (``clinsearch nlp --reprocess``)."""
     with open_store(data, read_only=True) as store:
-        return stats(store)
+        return _counts(store)
+
+
+def _counts(store) -> dict:
+    return {**stats(store), "nlp": {"waiting": waiting(store), "outdated": outdated(store)}}
 
 
 def overview(data: Path) -> tuple[dict, list[dict]]:
-    """The row counts and the quarantine's most frequent reasons."""
+    """The counts of ``table_counts`` and the quarantine's most frequent reasons."""
     with open_store(data, read_only=True) as store:
-        return stats(store), quarantine_summary(store)
+        return _counts(store), quarantine_summary(store)
