@@ -28,7 +28,7 @@ def test_stats_json_has_every_table_and_the_quarantine_count(data, tmp_path):
     result = run_cli("--data", data, "stats", "--json")
     assert result.exit_code == 0
     stats = json.loads(result.stdout)
-    assert set(stats) == {"tables", "quarantine"}
+    assert set(stats) == {"tables", "quarantine", "nlp"} and stats["nlp"] == {"waiting": 0, "outdated": 0}
     assert stats["tables"]["person"] == 1 and stats["quarantine"] == 1
     assert {"person", "note", "note_nlp", "image_occurrence", "article", "concept"} <= set(stats["tables"])
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.cohort.test_cohort_api import client, web_login
 from clinsearch.security.audit import AuditLog
+from clinsearch.services.disclosure import shown
 
 EXAMPLES = Path(__file__).parent.parent.parent / "src" / "clinsearch" / "demo" / "examples"
 DF_BINARY = resources.files("dcurves").joinpath("data", "df_binary.csv")
@@ -53,13 +54,33 @@ def test_a_cohort_evaluation_clinician_and_researcher(demo):
     clinician = client(demo, "clinician").post("/api/v1/evaluate/cohort", json=body)
     assert clinician.status_code == 200, clinician.text
     exact = clinician.json()
-    researcher = client(demo, "researcher").post("/api/v1/evaluate/cohort", json=body).json()
-    assert researcher["scores"]["score2"]["auroc"] == exact["scores"]["score2"]["auroc"]
-    assert researcher["events"] == ("<10" if exact["events"] < 10 else exact["events"])
-    assert not any(isinstance(g["events"], int) and 0 < g["events"] < 10 for groups in researcher["groups"].values() for g in groups.values())
-    report = client(demo, "researcher").post("/api/v1/evaluate/cohort", json={**body, "format": "html"})
-    assert report.status_code == 403 and "withheld" in report.json()["detail"]  # the demo's events are fewer than 10 in some group
+    assert 0 < exact["events"] < 10  # the demo's MACE: 8 events in 190 patients
+    refused = client(demo, "researcher").post("/api/v1/evaluate/cohort", json=body)
+    assert refused.status_code == 403 and "fewer than 10" in refused.json()["detail"]  # its prevalence or net benefit would give 8 back
     assert client(demo, "clinician").post("/api/v1/evaluate/cohort", json={**body, "format": "html"}).text.startswith("<!doctype html>")
+
+
+BROADER = ["any:HTA OR any:hypertension OR code:I10", "any:diabète OR code:E11 OR any:DT2", "any:dyspnée OR any:douleur OR any:fièvre"]
+
+
+def test_a_researcher_evaluation_shows_rounded_counts_and_withholds_small_groups(demo):
+    cohort = json.loads((EXAMPLES / "score2-cohort.json").read_text(encoding="utf-8"))
+    for query in BROADER:
+        body = {"cohort": cohort, "score_name": "score2",
+                "outcome": {"name": "outcome", "inclusion": [{"type": "text", "query": query, "window": {"from": -36500, "to": 36500}}]}}
+        exact = client(demo, "clinician").post("/api/v1/evaluate/cohort", json=body).json()
+        if exact["events"] >= 10 and exact["n"] - exact["events"] >= 10:
+            break
+    else:
+        raise AssertionError("no outcome of the demo with 10 events and 10 non-events")
+    researcher = client(demo, "researcher").post("/api/v1/evaluate/cohort", json=body).json()
+    assert researcher["events"] == shown(exact["events"]) and researcher["n"] == shown(exact["n"])  # rounded to 5 (services/disclosure.py)
+    assert researcher["scores"]["score2"]["auroc"] == exact["scores"]["score2"]["auroc"]
+    for groups in researcher["groups"].values():
+        for group in groups.values():
+            assert not (isinstance(group["events"], int) and 0 < group["events"] < 10)
+            if group["events"] == "<10":
+                assert all(v is None for k, v in group.items() if isinstance(v, float))
 
 
 def test_the_web_page_evaluates_an_upload(demo):
