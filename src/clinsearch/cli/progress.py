@@ -9,7 +9,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clinsearch.cli.console import err
 
 
-class IngestBar:
+class _Live:
+    """A rich ``Progress`` (``self.bar``) shown while the block runs, on a terminal only (``self.live``)."""
+
+    bar: Progress
+    live: bool
+
+    def __enter__(self):
+        if self.live:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.bar.stop()
+
+
+class IngestBar(_Live):
     """The ingest ``Reporter`` (``clinsearch.ingest.run``): one bar over the sources with the
     records read of the current one."""
 
@@ -19,15 +35,6 @@ class IngestBar:
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[records]:>10,} records"), TimeElapsedColumn(), console=err, transient=True)
         self.task = None
-
-    def __enter__(self) -> "IngestBar":
-        if self.live:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.live:
-            self.bar.stop()
 
     def start(self, source, index: int, total: int) -> None:
         if not self.enabled:
@@ -48,7 +55,7 @@ class IngestBar:
             self.bar.advance(self.task)
 
 
-class StageBars:
+class StageBars(_Live):
     """``on_progress(stage, done, total)`` of the services' pipeline: one bar per stage (nlp,
     index) with the rate and the time left; without a terminal, one line when a stage starts."""
 
@@ -58,15 +65,6 @@ class StageBars:
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
         self.tasks: dict[str, int] = {}
-
-    def __enter__(self) -> "StageBars":
-        if self.live:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.live:
-            self.bar.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
