@@ -222,6 +222,7 @@ def _me(found: Session, principal: Principal) -> Me:
 
 def _handler(status: int):
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        headers = {"Retry-After": "5"} if status == 503 else None  # the index or the store is back in seconds (a swap, a load)
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
     return handle

@@ -158,14 +158,18 @@ def _searcher(data: Path) -> tantivy.Searcher:
     except OSError:
         created = None
     opened = _OPEN.get(data)
-    if opened is None or opened[0] != created:
-        index = open_index(data)
-        if index is None:
-            raise SearchError(f"{data}: no search index yet (run 'clinsearch ingest' or 'clinsearch index')")
-        opened = _OPEN[data] = (created, index)
-    else:
-        opened[1].reload()
-    return opened[1].searcher()
+    try:
+        if opened is None or opened[0] != created:
+            index = open_index(data)
+            if index is None:
+                raise SearchError(f"{data}: no search index yet, or one being swapped in (run 'clinsearch index' if this lasts)")
+            opened = _OPEN[data] = (created, index)
+        else:
+            opened[1].reload()
+        return opened[1].searcher()
+    except (OSError, ValueError) as exc:  # a damaged or vanishing index is an error, never an empty answer
+        _OPEN.pop(data, None)
+        raise SearchError(f"{data}: the search index cannot be read ({exc}); run 'clinsearch index --rebuild'") from None
 
 
 def _wanted(tree: Node) -> list[Wanted]:

@@ -107,14 +107,31 @@ def open_index(data: Path, create: bool = False) -> tantivy.Index | None:
     """The index of the data directory (None when there is none and ``create`` is false)."""
     folder = index_dir(data)
     if not _current(folder):
-        if not create:
-            return None
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        (folder / "clinsearch.json").write_text(json.dumps({"version": INDEX_VERSION}), "utf-8")
+        return _create(folder) if create else None
     index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
     analysis.register(index)
     return index
+
+
+def _create(folder: Path) -> tantivy.Index:
+    """An empty index in ``folder`` (whatever was there is removed)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "clinsearch.json").write_text(json.dumps({"version": INDEX_VERSION}), "utf-8")
+    index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+    analysis.register(index)
+    return index
+
+
+def _swap(new: Path, current: Path) -> None:
+    """Put the index built in ``new`` in place of ``current``. Between the two renames a reader
+    finds no index and answers "no index" (an error), never a partial one."""
+    old = current.with_name(current.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        current.rename(old)
+    new.rename(current)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _current(folder: Path) -> bool:
@@ -126,21 +143,32 @@ def _current(folder: Path) -> bool:
 
 
 def update(store: DuckDBStore, data: Path, rebuild: bool = False, on_progress: Callable[[int, int], None] | None = None) -> IndexSummary:
-    """Bring the index in line with the warehouse; returns what was done."""
+    """Bring the index in line with the warehouse; returns what was done.
+
+    A rebuild (asked for, or when the index is missing or of another version) is written beside
+    the index being served (``index.new``) and swapped in when complete: searches keep their
+    answers meanwhile, and a rebuild killed half-way leaves the old index serving (its half-built
+    folder is started again by the next rebuild). The warehouse's ``index_state`` is written
+    after the swap, so that a kill between the two only makes the next update redo some work."""
     start = time.perf_counter()
     summary = IndexSummary()
-    if rebuild or not _current(index_dir(data)):
-        shutil.rmtree(index_dir(data), ignore_errors=True)
-        store.execute("DELETE FROM index_state")
-        summary.rebuilt = True
-    index = open_index(data, create=True)
+    summary.rebuilt = rebuild or not _current(index_dir(data))
+    building = index_dir(data).with_name(index_dir(data).name + ".new")
+    index = _create(building) if summary.rebuilt else open_index(data)
     current = fingerprints(store)
-    indexed = dict(store.query("SELECT doc_key, fingerprint FROM index_state"))
+    indexed = {} if summary.rebuilt else dict(store.query("SELECT doc_key, fingerprint FROM index_state"))
     removed = [key for key, fingerprint in indexed.items() if current.get(key, (None,))[0] != fingerprint]
     added = {key: person for key, (fingerprint, person) in current.items() if indexed.get(key) != fingerprint}
-    if removed or added:
+    if removed or added or summary.rebuilt:
         _write(index, store, removed, added, on_progress, secret_key(data), fresh=summary.rebuilt)
+    if summary.rebuilt:
+        del index
+        _swap(building, index_dir(data))
+        index = open_index(data)
+    if removed or added or summary.rebuilt:
         with store.transaction():
+            if summary.rebuilt:
+                store.execute("DELETE FROM index_state")
             store.execute("DELETE FROM index_state WHERE doc_key IN (SELECT unnest(?))", [removed])
             store.insert("index_state", [{"doc_key": key, "fingerprint": current[key][0]} for key in added])
     index.reload()
