@@ -18,6 +18,16 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
 
 
+def private_dir(data: Path) -> Path:
+    """The data directory, made (or made again) readable by its owner only (mode 0700): it holds
+    the warehouse, the index with the full text of every note, the users and the audit log."""
+    path = Path(data)
+    path.mkdir(parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
 def warehouse_path(data: Path) -> Path:
     return Path(data) / "warehouse.duckdb"
 
@@ -27,7 +37,7 @@ def secret_key(data: Path) -> bytes:
     kept in the data directory, readable by its owner only; never in the code or the repository."""
     path = Path(data) / "secret.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(data)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(os.urandom(32))

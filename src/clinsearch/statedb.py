@@ -9,6 +9,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from clinsearch.config import private_dir
+
 _READY: set[tuple[Path, str]] = set()  # (database, schema) already created in this process
 # One writer at a time in this process: SQLite's own lock makes waiting threads sleep in steps of
 # up to 100 ms, which a server under load feels as a long tail of slow requests.
@@ -18,8 +20,7 @@ WRITE_LOCK = threading.Lock()
 def connect(data: Path, schema: str | None = None) -> sqlite3.Connection:
     """A connection to ``DATA/security.sqlite`` (autocommit; callers open their transactions),
     with ``schema`` (``CREATE TABLE IF NOT EXISTS ...``) created once per process."""
-    path = Path(data) / "security.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_dir(data) / "security.sqlite"
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     if schema and (path, schema) not in _READY:
         with WRITE_LOCK:

@@ -81,8 +81,11 @@ Auth = Annotated[tuple[Session, Principal], Depends(session)]
 def create_api(data: Path) -> FastAPI:
     """The API's routes on a FastAPI app (``clinsearch.server.create_app`` adds the web pages)."""
     data = Path(data)
-    app = FastAPI(title="clinsearch", version=__version__, description="On-premise clinical data warehouse and medical search engine.")
+    # No /docs nor /redoc: their pages load Swagger UI from a CDN; the schema stays at /openapi.json.
+    app = FastAPI(title="clinsearch", version=__version__, description="On-premise clinical data warehouse and medical search engine.",
+                  docs_url=None, redoc_url=None)
     app.state.data = data
+    app.middleware("http")(_security_headers)
 
     for error, status in HTTP_STATUS.items():
         app.add_exception_handler(error, _handler(status))
@@ -186,7 +189,7 @@ def create_api(data: Path) -> FastAPI:
 
     @app.get("/api/v1/stats", tags=["warehouse"])
     def stats(auth: Auth) -> dict:
-        return warehouse_service.table_counts(data)
+        return warehouse_service.stats_for(service_request(auth))
 
     @app.get("/api/v1/audit", tags=["admin"])
     def audit_entries(auth: Auth, limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
@@ -218,6 +221,24 @@ def exported(request: access.Request, definition: dict, form: str) -> Response:
 
 def _me(found: Session, principal: Principal) -> Me:
     return Me(username=principal.username, role=principal.role, departments=list(principal.departments), patients=list(principal.patients), purpose=found.purpose, csrf_token=found.csrf)
+
+
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _security_headers(request: Request, call_next):
+    """Every answer: no framing by another site, no sniffing, no outside source; nothing of a patient cached."""
+    response = await call_next(request)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _handler(status: int):

@@ -58,6 +58,66 @@ def user_list_command(data: Path, as_json: bool) -> None:
     out.print(table)
 
 
+def _change(data: Path, username: str, change: str, password: str | None = None) -> None:
+    from clinsearch.services import admin
+    from clinsearch.services.access import command_line
+    from clinsearch.services.errors import UserError
+
+    try:
+        result = admin.change_user(command_line(data, "admin"), username, change, password)
+    except UserError as exc:
+        fail(str(exc), code=2)
+    out.print(f"user {username}: {change}" + (f", {result['sessions_ended']} session(s) ended" if result["sessions_ended"] else ""))
+
+
+@user_group.command("disable")
+@click.argument("username")
+@click.pass_obj
+def user_disable_command(data: Path, username: str) -> None:
+    """Disable an account: no login, its open sessions end (its audit entries stay)."""
+    _change(data, username, "disable")
+
+
+@user_group.command("enable")
+@click.argument("username")
+@click.pass_obj
+def user_enable_command(data: Path, username: str) -> None:
+    """Enable a disabled account again."""
+    _change(data, username, "enable")
+
+
+@user_group.command("passwd")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters [prompted when not given].")
+@click.pass_obj
+def user_passwd_command(data: Path, username: str, password: str) -> None:
+    """Set a new password; the account's open sessions end."""
+    _change(data, username, "passwd", password)
+
+
+@user_group.command("remove")
+@click.argument("username")
+@click.pass_obj
+def user_remove_command(data: Path, username: str) -> None:
+    """Remove an account and end its sessions (its audit entries stay)."""
+    _change(data, username, "remove")
+
+
+@user_group.command("sessions")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="End every open session of the account.")
+@click.pass_obj
+def user_sessions_command(data: Path, username: str, revoke: bool) -> None:
+    """How many sessions the account has open; --revoke ends them all."""
+    if revoke:
+        _change(data, username, "revoke")
+        return
+    from clinsearch.services import admin
+    from clinsearch.services.access import command_line
+
+    out.print(f"user {username}: {admin.open_sessions(command_line(data, 'admin'), username)} open session(s)")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The audit log of every access to patient data."""

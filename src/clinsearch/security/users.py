@@ -112,3 +112,23 @@ class Users:
     def list(self) -> list[dict]:
         rows = self.con.execute("SELECT username, role, departments, patients, created_at, disabled FROM app_user ORDER BY username").fetchall()
         return [{"username": r[0], "role": r[1], "departments": json.loads(r[2]), "patients": json.loads(r[3]), "created_at": r[4], "disabled": bool(r[5])} for r in rows]
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable (no login, no session) or enable an account; its history stays in the audit log."""
+        self._existing(username)
+        self.con.execute("UPDATE app_user SET disabled = ? WHERE username = ?", [int(disabled), username])
+
+    def set_password(self, username: str, password: str) -> None:
+        self._existing(username)
+        if len(password or "") < MIN_PASSWORD:
+            raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+        self.con.execute("UPDATE app_user SET password_hash = ? WHERE username = ?", [_HASHER.hash(password), username])
+
+    def remove(self, username: str) -> None:
+        """Remove an account (its audit entries stay: the log is append-only)."""
+        self._existing(username)
+        self.con.execute("DELETE FROM app_user WHERE username = ?", [username])
+
+    def _existing(self, username: str) -> None:
+        if not self.con.execute("SELECT 1 FROM app_user WHERE username = ?", [username]).fetchone():
+            raise UserError(f"no user {username!r}")

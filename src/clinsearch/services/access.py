@@ -60,20 +60,26 @@ def audit(request: Request, action: str, target: str, details: dict | None = Non
         log.close()
 
 
-def require_patient_data(request: Request) -> None:
+def refuse(request: Request, target: str, reason: str) -> AccessDenied:
+    """A refusal, written to the audit log (the DPO sees attempts too) and returned to raise."""
+    audit(request, "refused", target, {"reason": reason})
+    return AccessDenied(reason)
+
+
+def require_patient_data(request: Request, target: str = "") -> None:
     if request.principal.role not in ("clinician", "researcher"):
-        raise AccessDenied(f"the {request.principal.role} role has no access to patient data")
+        raise refuse(request, target, f"the {request.principal.role} role has no access to patient data")
 
 
-def require_identified(request: Request, why: str) -> None:
-    require_patient_data(request)
+def require_identified(request: Request, why: str, target: str = "") -> None:
+    require_patient_data(request, target)
     if not request.principal.identified:
-        raise AccessDenied(f"{why}: clinicians only")
+        raise refuse(request, target, f"{why}: clinicians only")
 
 
 def require_admin(request: Request, what: str = "the audit log") -> None:
     if request.principal.role != "admin":
-        raise AccessDenied(f"only administrators read {what}")
+        raise refuse(request, what, f"only administrators read {what}")
 
 
 def scope(request: Request) -> dict:
@@ -120,20 +126,23 @@ def resolve_patient(request: Request, key: str) -> int:
 
 
 def check_patient(request: Request, store, person_id: int) -> None:
-    """Refuse a patient outside a restricted clinician's departments and patients."""
+    """Refuse a patient outside a restricted clinician's departments and patients. A restricted
+    clinician gets the same answer for a patient who does not exist and one outside their
+    perimeter, so that the answer does not tell which person ids exist."""
     principal = request.principal
-    if not store.query("SELECT 1 FROM person WHERE person_id = ?", [person_id]):
-        raise NotFound(f"no patient {person_id}")
+    exists = bool(store.query("SELECT 1 FROM person WHERE person_id = ?", [person_id]))
     if principal.role != "clinician" or not principal.restricted:
+        if not exists:
+            raise NotFound(f"no patient {person_id}")
         return
-    if person_id in principal.patients:
+    if exists and person_id in principal.patients:
         return
-    if principal.departments and store.query(
+    if exists and principal.departments and store.query(
         "SELECT 1 FROM note n JOIN care_site c USING (care_site_id) WHERE n.person_id = ? AND c.care_site_name IN (SELECT unnest(?)) LIMIT 1",
         [person_id, list(principal.departments)],
     ):
         return
-    raise AccessDenied(f"patient {person_id} is outside the departments and patients of {principal.username}")
+    raise refuse(request, f"patient {person_id}", f"patient {person_id} is outside the departments and patients of {principal.username}")
 
 
 def identities(store, person_ids: set[int]) -> dict[int, dict]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from clinsearch.security.audit import AuditLog, Verification
+from clinsearch.security.sessions import Sessions
 from clinsearch.security.users import Principal, Users
-from clinsearch.services.access import Request, require_admin
+from clinsearch.services.access import Request, audit, require_admin
 
 
 def audit_entries(request: Request, limit: int = 100, offset: int = 0) -> list[dict]:
@@ -42,9 +43,45 @@ def add_user(request: Request, username: str, password: str, role: str, departme
     require_admin(request, "the users")
     found = Users(request.data)
     try:
-        return found.add(username, password, role, list(departments), list(patients))
+        added = found.add(username, password, role, list(departments), list(patients))
     finally:
         found.close()
+    audit(request, "user-add", username, {"role": role, "departments": list(departments), "patients": list(patients)})
+    return added
+
+
+def change_user(request: Request, username: str, change: str, password: str | None = None) -> dict:
+    """``change``: ``disable`` or ``remove`` (and every session of the account ends), ``enable``,
+    ``passwd`` (a new password; the account's sessions end), ``revoke`` (only end its sessions).
+    Written to the audit log. Returns ``{"user", "change", "sessions_ended"}``."""
+    require_admin(request, "the users")
+    users, sessions = Users(request.data), Sessions(request.data)
+    try:
+        if change == "disable":
+            users.set_disabled(username, True)
+        elif change == "enable":
+            users.set_disabled(username, False)
+        elif change == "passwd":
+            users.set_password(username, password or "")
+        elif change == "remove":
+            users.remove(username)
+        elif change != "revoke":
+            raise ValueError(f"unknown change {change!r}")
+        ended = sessions.close_all(username) if change != "enable" else 0
+    finally:
+        users.close()
+        sessions.close()
+    audit(request, f"user-{change}", username, {"sessions_ended": ended})
+    return {"user": username, "change": change, "sessions_ended": ended}
+
+
+def open_sessions(request: Request, username: str) -> int:
+    require_admin(request, "the users")
+    sessions = Sessions(request.data)
+    try:
+        return sessions.count(username)
+    finally:
+        sessions.close()
 
 
 def audit_page(request: Request, limit: int = 200) -> dict:

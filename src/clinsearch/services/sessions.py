@@ -24,7 +24,7 @@ def login(data: Path, username: str, password: str, purpose: str, address: str) 
     sessions, users = Sessions(data), Users(data)
     try:
         if sessions.blocked(username, address):
-            raise LoginRefused(429, "too many failed logins; try again in 15 minutes")
+            raise LoginRefused(429, "too many failed logins for this user from this address; try again in a few minutes")
         principal = users.authenticate(username, password)
         if principal is None:
             sessions.failed(username, address)

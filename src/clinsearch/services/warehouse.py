@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clinsearch.nlp.run import outdated, waiting
+from clinsearch.services.access import Request, blur
 from clinsearch.warehouse.stats import quarantine_summary, stats
 from clinsearch.warehouse.store import open_store
 
@@ -25,3 +26,13 @@ def overview(data: Path) -> tuple[dict, list[dict]]:
     """The counts of ``table_counts`` and the quarantine's most frequent reasons."""
     with open_store(data, read_only=True) as store:
         return _counts(store), quarantine_summary(store)
+
+
+def stats_for(request: Request) -> dict:
+    """The counts as the principal may see them: a researcher's are suppressed or rounded."""
+    counts = table_counts(request.data)
+    if request.principal.role == "researcher":
+        counts["tables"] = {name: blur(n) for name, n in counts["tables"].items()}
+        counts["quarantine"] = blur(counts["quarantine"])
+        counts["nlp"] = {name: blur(n) for name, n in counts["nlp"].items()}
+    return counts

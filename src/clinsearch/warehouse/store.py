@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clinsearch.config import warehouse_path
+from clinsearch.config import private_dir, warehouse_path
 
 if TYPE_CHECKING:
     from clinsearch.warehouse.duckdb import DuckDBStore
@@ -14,4 +14,6 @@ if TYPE_CHECKING:
 def open_store(data: Path, *, read_only: bool = False) -> DuckDBStore:
     from clinsearch.warehouse.duckdb import DuckDBStore  # here: commands that never open it start faster
 
+    if not read_only:
+        private_dir(data)
     return DuckDBStore(warehouse_path(data), read_only=read_only)
