@@ -113,3 +113,29 @@ def test_a_researcher_reads_warehouse_counts_suppressed_or_rounded(data):  # noq
     assert all(v in (0, "<10") or v % 5 == 0 for v in counts["tables"].values())
     exact = client(data, "clara").get("/api/v1/stats").json()
     assert exact["tables"]["note"] == 10 and exact["tables"]["person"] == 9
+
+
+def test_a_definition_cannot_hold_the_server_for_minutes(data):  # noqa: F811
+    c = client(data, "clara")
+    from clinsearch.cohort.definition import cim10_codes
+
+    codes = [f"{c}*" for c in sorted({code[:3] for code in cim10_codes()} - {"I10"})[:199]]  # 199 real prefixes (+ I10: the schema allows 200 a criterion)
+    huge = {"name": "huge", "inclusion": [{"type": "condition", "codes": codes} for _ in range(50)]}
+    refused = c.post("/api/v1/cohorts/count", json={"definition": huge})
+    assert refused.status_code == 400 and "at most" in refused.json()["detail"]
+    one = c.post("/api/v1/cohorts/count", json={"definition": {"name": "many prefixes", "inclusion": [{"type": "condition", "codes": codes + ["I10"]}]}})
+    assert one.status_code == 200 and one.json()["attrition"][-1]["remaining"] == 1  # patient 7's I10 (and only it) matches
+
+
+def test_hostile_requests_get_a_clear_4xx_never_a_500(data):  # noqa: F811
+    c = client(data, "clara")
+    surrogate = c.post("/api/v1/cohorts/count", content='{"definition": {"name": "\\ud800", "inclusion": []}}', headers={"content-type": "application/json"})
+    assert surrogate.status_code == 400 and "Unicode" in surrogate.json()["detail"]
+    for value in ("NaN", "1e999", "Infinity"):
+        body = '{"cohort": {"name": "x"}, "outcome": {}, "score_name": "score2", "thresholds": [%s]}' % value
+        response = c.post("/api/v1/evaluate/cohort", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 422 and "thresholds" in response.json()["detail"] and value not in response.text
+    assert c.get("/api/v1/patients/" + "9" * 64).status_code == 404
+    assert c.get("/api/v1/scores/bmi", params={"patient": "9" * 64}).status_code == 404
+    duplicated = c.post("/api/v1/evaluate", data={"outcome": "y", "score": ["s"]}, files={"file": ("d.csv", b"y,s,s\n1,0.2,0.3\n0,0.1,0.2\n", "text/csv")})
+    assert duplicated.status_code == 400 and "more than once" in duplicated.json()["detail"]

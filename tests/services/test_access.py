@@ -165,3 +165,20 @@ def test_the_calculator_passes_the_region_only_to_the_scores_that_take_one(data)
     high = run_cli("score", "score2", *[f"--set={kv}" for kv in ("age=55", "sex=male", "smoker=1", "sbp=140", "total_chol=6.3", "hdl=1.4", "diabetes=0")],
                    "--region", "very_high", "--json")
     assert json.loads(low.stdout)["value"] < json.loads(high.stdout)["value"]
+
+
+def test_a_saved_cohort_is_its_owners_versioned_and_private_unless_shared(data):
+    clara, remi = request(data, "clinician"), request(data, "researcher")
+    first = cohorts.save_cohort(clara, {**EP, "name": "EP de Clara"})
+    second = cohorts.save_cohort(clara, {"name": "EP de Clara", "inclusion": [{"type": "text", "query": "EP"}]})
+    assert second["id"] == first["id"] and (first["version"], second["version"]) == (1, 2)
+    assert [v["version"] for v in cohorts.saved_cohorts(clara, "EP de Clara")["versions"]] == [1, 2]
+    with pytest.raises(NotFound):
+        cohorts.saved_cohorts(remi, "EP de Clara")  # private: a definition may name someone
+    assert "EP de Clara" not in [c["name"] for c in cohorts.saved_cohorts(remi)]
+    with pytest.raises(AccessDenied):
+        cohorts.save_cohort(remi, {**EP, "name": "EP de Clara"})  # a researcher cannot replace a clinician's cohort
+    assert last_entries(data)[0]["action"] == "refused"
+    cohorts.save_cohort(clara, {**EP, "name": "EP de Clara"}, shared=True)
+    shared = cohorts.saved_cohorts(remi, "EP de Clara")
+    assert shared["version"] == 3 and shared["author"] == "test-clinician"

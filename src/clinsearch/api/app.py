@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -41,6 +42,11 @@ class CohortQuery(BaseModel):
     compare: dict | None = Field(default=None, description="A second definition, described side by side.")
 
 
+class CohortSave(BaseModel):
+    definition: dict = Field(description="A cohort definition, saved under its name (a new version when you own that name).")
+    shared: bool | None = Field(default=None, description="Readable by every user (default: private to you; unchanged for a new version).")
+
+
 class CohortExport(BaseModel):
     definition: dict
     format: str = Field(default="csv", pattern="^(csv|parquet|omop)$", description="csv or parquet: one row per patient; omop: a zip of OMOP tables (Parquet).")
@@ -51,7 +57,7 @@ class CohortEvaluation(BaseModel):
     outcome: dict = Field(description='{"name", "inclusion": [criteria]}: the outcome, windows in days from each index date.')
     score_name: str = Field(max_length=40, description="The score computed for each patient at the index date (score2, score2-op, score2-diabetes).")
     region: str = Field(default="low", pattern=REGION_PATTERN)
-    thresholds: list[float] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
+    thresholds: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
     format: str = Field(default="json", pattern="^(json|html)$", description="json: the measures; html: the report.")
 
 
@@ -89,6 +95,8 @@ def create_api(data: Path) -> FastAPI:
 
     for error, status in HTTP_STATUS.items():
         app.add_exception_handler(error, _handler(status))
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(UnicodeError, _unreadable_text)
 
     def service_request(auth: tuple[Session, Principal]) -> access.Request:
         found, principal = auth
@@ -156,9 +164,9 @@ def create_api(data: Path) -> FastAPI:
         return {"cohorts": cohorts.saved_cohorts(service_request(auth))}
 
     @app.post("/api/v1/cohorts", tags=["cohorts"])
-    def cohort_save(auth: Auth, body: CohortQuery) -> dict:
-        """Save (or replace) a definition under its name."""
-        return cohorts.save_cohort(service_request(auth), body.definition)
+    def cohort_save(auth: Auth, body: CohortSave) -> dict:
+        """Save a definition under its name: yours, or a new version of yours (another user's name is refused)."""
+        return cohorts.save_cohort(service_request(auth), body.definition, shared=body.shared)
 
     @app.get("/api/v1/cohorts/{key}", tags=["cohorts"])
     def cohort_saved(auth: Auth, key: Annotated[str, PathParam(max_length=200)]) -> dict:
@@ -172,9 +180,11 @@ def create_api(data: Path) -> FastAPI:
     @app.post("/api/v1/evaluate", tags=["evaluation"])
     async def evaluate_file(auth: Auth, file: UploadFile, outcome: Annotated[str, Form(max_length=200)],
                             score: Annotated[list[str], Form(max_length=2)], group: Annotated[list[str], Form(max_length=10)] = [],
-                            threshold: Annotated[list[float], Form(max_length=20)] = [], rescale: Annotated[str, Form(pattern="^(|percent|logistic)$")] = "",
+                            threshold: Annotated[list[Annotated[float, Field(gt=0, lt=1)]], Form(max_length=20)] = [], rescale: Annotated[str, Form(pattern="^(|percent|logistic)$")] = "",
                             format: Annotated[str, Form(pattern="^(json|html)$")] = "json") -> Response:
         """Evaluate the scores of an uploaded CSV or Parquet file (one row per patient)."""
+        if file.size is not None and file.size > evaluation.MAX_UPLOAD:  # refused before it is read into memory
+            raise HTTPException(413, f"{file.filename}: larger than {evaluation.MAX_UPLOAD // 2**20} MB")
         table = evaluation.read_upload(file.filename or "upload.csv", await file.read())
         result = await run_in_threadpool(evaluation.evaluate_table, service_request(auth), table, file.filename or "upload", outcome, score, group,
                                          threshold or None, rescale or None, format == "html")
@@ -239,6 +249,17 @@ async def _security_headers(request: Request, call_next):
     if not request.url.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A request that does not fit the schema: 422 naming each field and what was wrong, never
+    echoing the value sent (NaN, 1e999 or a surrogate would not even be valid JSON back)."""
+    problems = ["/".join(str(p) for p in error.get("loc", ())) + ": " + str(error.get("msg", "invalid")) for error in exc.errors()]
+    return JSONResponse({"detail": "; ".join(problems)[:2000]}, status_code=422)
+
+
+async def _unreadable_text(request: Request, exc: UnicodeError) -> JSONResponse:
+    return JSONResponse({"detail": "the request holds text that is not valid Unicode (a lone surrogate)"}, status_code=400)
 
 
 def _handler(status: int):

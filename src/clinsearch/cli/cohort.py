@@ -16,12 +16,13 @@ from clinsearch.cli.console import echo_json, fail, out
 @click.option("--compare", "compare", metavar="DEFINITION", help="A second cohort to describe side by side (file or saved name).")
 @click.option("--export", "export_path", type=click.Path(path_type=Path), help="Write the cohort: FILE.csv or FILE.parquet (one row per patient), or a folder (OMOP tables as Parquet).")
 @click.option("--pseudonymised", is_flag=True, help="As a researcher sees it: pseudonyms, shifted dates, counts under 10 blurred.")
-@click.option("--save", is_flag=True, help="Save the definition under its name (re-run it later by that name).")
+@click.option("--save", is_flag=True, help="Save the definition under its name (re-run it later by that name); a new version when it is yours.")
+@click.option("--share", is_flag=True, help="With --save: let every user read and run it (default: private to you).")
 @click.option("--list", "list_saved", is_flag=True, help="List the saved cohorts.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"name", "size", "attrition": [...], "table_one": {...}, "patients": [...], ...}.')
 @click.pass_obj
 def cohort_command(data: Path, definition: str | None, compare: str | None, export_path: Path | None, pseudonymised: bool,
-                   save: bool, list_saved: bool, as_json: bool) -> None:
+                   save: bool, share: bool, list_saved: bool, as_json: bool) -> None:
     """Build a cohort from inclusion and exclusion criteria on text and coded data.
 
     \b
@@ -34,7 +35,7 @@ def cohort_command(data: Path, definition: str | None, compare: str | None, expo
     """
     from clinsearch.services import cohorts
     from clinsearch.services.access import command_line
-    from clinsearch.services.errors import DefinitionError, NotFound, OutputError, SearchError, WarehouseError
+    from clinsearch.services.errors import AccessDenied, DefinitionError, NotFound, OutputError, SearchError, WarehouseError
 
     request = command_line(data, "researcher" if pseudonymised else "clinician")
     if list_saved:
@@ -50,11 +51,11 @@ def cohort_command(data: Path, definition: str | None, compare: str | None, expo
         raw = cohorts.definition_of(request, definition)
         second = cohorts.definition_of(request, compare) if compare else None
         if save:
-            cohorts.save_cohort(request, raw)
+            cohorts.save_cohort(request, raw, shared=True if share else None)
         result = cohorts.cohort(request, raw, compare=second, export_to=export_path)
     except DefinitionError as exc:
         fail(str(exc), code=2)
-    except (OutputError, WarehouseError, NotFound, SearchError) as exc:
+    except (OutputError, WarehouseError, NotFound, SearchError, AccessDenied) as exc:
         fail(str(exc))
     if as_json:
         echo_json(result)

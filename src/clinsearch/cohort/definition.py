@@ -11,6 +11,8 @@ clinsearch.cohort.definition.DefinitionError: inclusion[1] (condition I21*): imp
 
 from __future__ import annotations
 
+import bisect
+
 import datetime as dt
 import gzip
 import json
@@ -98,6 +100,12 @@ def load(path: Path) -> Definition:
         raise DefinitionError(f"{path}: {exc}") from exc
 
 
+# Bounds on one definition, so that one request cannot hold the server's cores for minutes (a
+# prefix covers a whole hierarchy: I26* is every pulmonary embolism).
+MAX_CRITERIA = 60
+MAX_CODES = 1_000
+
+
 def read(raw: object, today: dt.date | None = None, *, indexed: bool = False) -> Definition:
     """``indexed``: the caller gives the index dates (windows are allowed without an index event)."""
     _check_structure(raw)
@@ -109,6 +117,11 @@ def read(raw: object, today: dt.date | None = None, *, indexed: bool = False) ->
             raise DefinitionError("index: the index event must be an event (condition, measurement, drug, procedure, imaging, visit or text), not demographics")
         if index_criterion.window is not None:
             raise DefinitionError(f"{index_criterion}: the index event has no window (it defines the index date)")
+    criteria = len(raw.get("inclusion", [])) + len(raw.get("exclusion", []))
+    codes = sum(len(c.get("codes", [])) for c in (*raw.get("inclusion", []), *raw.get("exclusion", []), (index or {}).get("event", {})) if isinstance(c, dict))
+    if criteria > MAX_CRITERIA or codes > MAX_CODES:
+        raise DefinitionError(f"a definition holds at most {MAX_CRITERIA} criteria and {MAX_CODES} codes in all (this one: {criteria} and {codes}); "
+                              "use code prefixes (I26*) rather than lists")
     inclusion = tuple(_criterion(f"inclusion[{i}]", c) for i, c in enumerate(raw.get("inclusion", []), start=1))
     exclusion = tuple(_criterion(f"exclusion[{i}]", c) for i, c in enumerate(raw.get("exclusion", []), start=1))
     for criterion in inclusion + exclusion:
@@ -228,9 +241,21 @@ def _check_codes(c: Criterion, pattern: re.Pattern, known: frozenset[str], vocab
             raise DefinitionError(f"{c}: {code!r} is not a {vocabulary} code")
         if not known:
             continue
-        found = any(k.startswith(bare) for k in known) if code.endswith("*") else bare in known
+        found = _has_prefix(known, bare) if code.endswith("*") else bare in known
         if not found:
             raise DefinitionError(f"{c}: unknown {vocabulary} code {code!r}")
+
+
+def _has_prefix(known: frozenset[str], prefix: str) -> bool:
+    """Whether a known code starts with ``prefix``: a binary search in the sorted codes."""
+    ordered = _sorted(known)
+    at = bisect.bisect_left(ordered, prefix)
+    return at < len(ordered) and ordered[at].startswith(prefix)
+
+
+@lru_cache(maxsize=8)
+def _sorted(known: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(known))
 
 
 def _check_condition(c: Criterion) -> None:

@@ -10,6 +10,8 @@ so that the result can say so.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,16 +89,19 @@ def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple
 
 
 def _codes_match(column: str, codes: list[str]) -> tuple[str, list]:
+    """Exact codes as one set, prefixes as one anchored regular expression: two tests a row,
+    however many codes (200 prefixes took 21 s as 200 starts_with)."""
+    bare = [code.upper().replace(".", "") for code in codes]
+    exact = sorted({c for c in bare if not c.endswith("*")})
+    prefixes = sorted({c.rstrip("*") for c in bare if c.endswith("*")})
     clauses, params = [], []
-    for code in codes:
-        bare = code.upper().replace(".", "")
-        if bare.endswith("*"):
-            clauses.append(f"starts_with({column}, ?)")
-            params.append(bare.rstrip("*"))
-        else:
-            clauses.append(f"{column} = ?")
-            params.append(bare)
-    return "(" + " OR ".join(clauses) + ")", params
+    if exact:
+        clauses.append(f"{column} IN (SELECT unnest(?))")
+        params.append(exact)
+    if prefixes:
+        clauses.append(f"regexp_matches({column}, ?)")
+        params.append("^(?:" + "|".join(re.escape(p) for p in prefixes) + ")")
+    return "(" + " OR ".join(clauses or ["false"]) + ")", params
 
 
 def _measurement(store, criterion: Criterion) -> Events:

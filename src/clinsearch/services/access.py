@@ -116,8 +116,8 @@ def resolve_patient(request: Request, key: str) -> int:
     """The person id a request names: a person id for clinicians, a pseudonym for researchers."""
     require_patient_data(request)
     if request.principal.identified:
-        if not str(key).isdigit():
-            raise NotFound(f"no patient {key}")
+        if not (str(key).isascii() and str(key).isdigit() and len(str(key)) <= 18):  # a person id is a BIGINT
+            raise NotFound(f"no patient {str(key)[:40]}")
         return int(key)
     person_id = person_of_pseudonym(request.data, str(key))
     if person_id is None:

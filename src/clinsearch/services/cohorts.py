@@ -16,10 +16,10 @@ from clinsearch.cohort.definition import DefinitionError, load, read
 from clinsearch.cohort.definition import schema as definition_schema
 from clinsearch.cohort.describe import table_one
 from clinsearch.cohort.export import export, form_of
-from clinsearch.cohort.saved import SavedCohorts
+from clinsearch.cohort.saved import CohortOwned, SavedCohorts
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift
-from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, require_patient_data, scope, shown_count
+from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, refuse, require_patient_data, scope, shown_count
 from clinsearch.services.disclosure import small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
@@ -120,25 +120,34 @@ def check(definition: dict) -> None:
     read(definition)
 
 
-def save_cohort(request: Request, definition: dict) -> dict:
+def save_cohort(request: Request, definition: dict, *, shared: bool | None = None) -> dict:
+    """Save ``definition`` under its name: a new cohort owned by the user, or a new version of
+    theirs (``shared``: readable by every user; None keeps what it was). Another user's name is
+    refused."""
     require_patient_data(request)
     saved = SavedCohorts(request.data)
     try:
-        found = saved.save(definition, request.principal.username)
+        found = saved.save(definition, request.principal.username, shared=shared)
+    except CohortOwned as exc:
+        raise refuse(request, definition.get("name", ""), str(exc)) from None
     finally:
         saved.close()
-    audit(request, "cohort-save", found["name"], {"id": found["id"]})
+    audit(request, "cohort-save", found["name"], {"id": found["id"], "version": found["version"], "shared": found["shared"]})
     return found
 
 
 def saved_cohorts(request: Request, key: str | None = None) -> list[dict] | dict:
-    """The saved cohorts (all of them, or the one named or numbered ``key``)."""
+    """The saved cohorts the user may read (their own and the shared ones), or the one named or
+    numbered ``key`` with its versions."""
     require_patient_data(request)
+    reader = request.principal.username
     saved = SavedCohorts(request.data)
     try:
         if key is None:
-            return saved.list()
-        found = saved.get(key)
+            return saved.list(reader)
+        found = saved.get(key, reader)
+        if found is not None:
+            found["versions"] = [{k: v for k, v in version.items() if k != "definition"} for version in saved.versions(key, reader)]
     finally:
         saved.close()
     if found is None:

@@ -61,6 +61,6 @@ def _cohorts(data: Path) -> None:
     try:
         definition = json.loads(resources.files("clinsearch.demo").joinpath("examples", EXAMPLE_COHORT).read_text("utf-8"))
         if saved.get(definition["name"]) is None:
-            saved.save(definition, "demo")
+            saved.save(definition, "demo", shared=True)  # every demo user is offered it
     finally:
         saved.close()

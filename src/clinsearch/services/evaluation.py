@@ -19,7 +19,7 @@ from clinsearch.services.access import AccessDenied, Request, audit, blur, requi
 from clinsearch.services.disclosure import quotes_small_count, small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
-MAX_UPLOAD = 200 * 1024 * 1024  # bytes
+MAX_UPLOAD = 50 * 1024 * 1024  # bytes: a table of scores of a million patients is a few tens of MB
 COUNTS = ("n", "events", "rows", "flagged", "tp", "fp", "fn", "tn", "observed", "patients", "with_outcome", "not_computed")
 
 
@@ -39,12 +39,18 @@ def read_upload(name: str, content: bytes):
         raise EvaluationError(f"{name}: the file is empty")
     parquet = name.lower().endswith(".parquet")
     try:
-        if parquet:
-            return pq.read_table(io.BytesIO(content))
-        content.decode("utf-8")
-        return pacsv.read_csv(io.BytesIO(content), convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        table = pq.read_table(io.BytesIO(content)) if parquet else None
+        if table is None:
+            content.decode("utf-8")
+            table = pacsv.read_csv(io.BytesIO(content), convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        repeated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+        if repeated:
+            raise EvaluationError(f"{name}: the column name(s) {', '.join(repeated)} appear more than once")
+        return table
     except UnicodeDecodeError as exc:
         raise EvaluationError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    except EvaluationError:
+        raise
     except Exception as exc:  # noqa: BLE001 -- pyarrow's many parse errors: one clear message
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EvaluationError(f"{name}: cannot read it as {'Parquet' if parquet else 'CSV'}: {first}") from None
