@@ -63,3 +63,33 @@ def test_audit_verify_command(data):
     tamper(data, "UPDATE audit SET purpose = 'x' WHERE id = 1")
     result = run_cli("--data", data, "audit", "verify")
     assert result.exit_code == 1 and "entry 1: content changed" in result.stderr
+
+
+def test_an_anchor_outside_the_data_folder_catches_a_deleted_or_restored_log(data, tmp_path, monkeypatch):
+    import shutil
+
+    anchor = tmp_path / "dpo" / "audit.anchor"
+    anchor.parent.mkdir()
+    monkeypatch.setenv("CLINSEARCH_AUDIT_ANCHOR", str(anchor))
+    filled(data, 3).close()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("security.sqlite", "audit.head"):
+        shutil.copy(data / name, copy / name)
+    filled(data, 2).close()
+    assert AuditLog(data).verify().ok and AuditLog(data).verify().anchored
+    for name in ("security.sqlite", "audit.head"):  # an older copy of both put back
+        shutil.copy(copy / name, data / name)
+    (data / "security.sqlite-wal").unlink(missing_ok=True)
+    restored = AuditLog(data).verify()
+    assert not restored.ok and any("older copy restored" in p for p in restored.problems)
+    monkeypatch.delenv("CLINSEARCH_AUDIT_ANCHOR")
+    assert AuditLog(data).verify().ok  # without the anchor, the head alone cannot tell
+
+
+def test_a_crash_between_the_commit_and_the_head_is_no_false_alarm(data):
+    log = filled(data, 3)
+    head = (data / "audit.head").read_text()
+    log.append("alice", "clinician", "search", "one more")
+    (data / "audit.head").write_text(head)  # as if the process died before writing its head
+    assert AuditLog(data).verify().ok

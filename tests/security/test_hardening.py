@@ -139,3 +139,16 @@ def test_hostile_requests_get_a_clear_4xx_never_a_500(data):  # noqa: F811
     assert c.get("/api/v1/scores/bmi", params={"patient": "9" * 64}).status_code == 404
     duplicated = c.post("/api/v1/evaluate", data={"outcome": "y", "score": ["s"]}, files={"file": ("d.csv", b"y,s,s\n1,0.2,0.3\n0,0.1,0.2\n", "text/csv")})
     assert duplicated.status_code == 400 and "more than once" in duplicated.json()["detail"]
+
+
+def test_the_admin_reads_the_audit_log_with_pseudonyms_not_person_ids(data):  # noqa: F811
+    from clinsearch.services.access import pseudonym
+
+    assert client(data, "clara").get("/api/v1/patients/1").status_code == 200
+    clara_search = client(data, "clara").get("/api/v1/search", params={"q": "M. MARTIN Paul"})
+    assert clara_search.status_code == 200
+    entries = client(data, "ada").get("/api/v1/audit", params={"limit": 20}).json()["entries"]
+    patient = next(e for e in entries if e["action"] == "patient" and e["username"] == "clara")
+    assert patient["target"] == pseudonym(data, 1)
+    query = next(e for e in entries if e["action"] == "search" and e["username"] == "clara")
+    assert "MARTIN" not in query["target"] and "[NOM]" in query["target"]

@@ -132,7 +132,8 @@ def audit_verify_command(data: Path) -> None:
 
     result = admin.verify_audit(command_line(data, "admin"))
     if result.ok:
-        out.print(f"audit log intact: {result.entries:,} entries")
+        out.print(f"audit log intact: {result.entries:,} entries"
+                  + ("" if result.anchored else " (not anchored outside the data directory: set CLINSEARCH_AUDIT_ANCHOR, docs/security.md)"))
         return
     for problem in result.problems:
         err.print(f"[red]error:[/red] audit log: {problem}", soft_wrap=True)

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,11 +49,15 @@ CREATE TABLE IF NOT EXISTS audit (
 FIELDS = ("id", "at", "username", "role", "action", "target", "purpose", "details", "previous")
 
 
+ANCHOR = "CLINSEARCH_AUDIT_ANCHOR"
+
+
 @dataclass
 class Verification:
     ok: bool
     entries: int
     problems: list[str] = field(default_factory=list)
+    anchored: bool = False  # checked against an anchor outside the data directory
 
 
 def entry_hash(entry: dict) -> str:
@@ -61,9 +66,11 @@ def entry_hash(entry: dict) -> str:
 
 
 class AuditLog:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, anchor: Path | None = None):
         self.data = Path(data)
         self.con = connect(self.data, SCHEMA)
+        configured = anchor or os.environ.get(ANCHOR)
+        self.anchor = Path(configured) if configured else None
 
     def close(self) -> None:
         self.con.close()
@@ -86,11 +93,16 @@ class AuditLog:
             }
             entry["hash"] = entry_hash(entry)
             self.con.execute(f"INSERT INTO audit ({', '.join(FIELDS)}, hash) VALUES ({', '.join('?' * (len(FIELDS) + 1))})", [entry[k] for k in (*FIELDS, "hash")])
-            self._write_head(entry["id"], entry["hash"])
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        self._write_head(entry["id"], entry["hash"])
+        if self.anchor is not None:
+            with open(self.anchor, "a", encoding="utf-8") as handle:
+                handle.write(f"{entry['id']} {entry['hash']} {self._sign(entry['id'], entry['hash'])}\n")
+                handle.flush()
+                os.fsync(handle.fileno())
         return entry
 
     def entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
@@ -109,24 +121,58 @@ class AuditLog:
             if entry_hash(entry) != entry["hash"]:
                 problems.append(f"entry {entry['id']}: content changed after it was written")
             previous, expected_id = entry["hash"], entry["id"] + 1
+        hashes = dict(self.con.execute("SELECT id, hash FROM audit"))
+        last = expected_id - 1
         head = self._read_head()
         if head is None and count:
             problems.append("the head file audit.head is missing")
         elif head is not None:
-            head_count, head_hash, signature = head
-            if not hmac.compare_digest(signature, self._sign(head_count, head_hash)):
-                problems.append("the head file audit.head was altered")
-            elif head_count != expected_id - 1 or head_hash != previous:
-                problems.append(f"the log ends at entry {expected_id - 1} but {head_count} were written (entries deleted at the end)")
-        return Verification(not problems, count, problems)
+            problems += self._check_mark("the head file audit.head", head, last, hashes)
+        anchored = self.anchor is not None
+        if anchored:
+            mark = self._read_anchor()
+            if mark is None and count:
+                problems.append(f"the anchor {self.anchor} records no entry")
+            elif mark is not None:
+                problems += self._check_mark(f"the anchor {self.anchor}", mark, last, hashes)
+        return Verification(not problems, count, problems, anchored)
+
+    def _check_mark(self, what: str, mark: tuple[int, str, str], last: int, hashes: dict[int, str]) -> list[str]:
+        """A head or anchor (count, hash, signature) against the log: it may lag by one entry (a
+        crash after the commit), never lead it nor disagree with it."""
+        marked, marked_hash, signature = mark
+        if not hmac.compare_digest(signature, self._sign(marked, marked_hash)):
+            return [f"{what} was altered"]
+        if marked > last:
+            return [f"the log ends at entry {last} but {marked} were written (entries deleted at the end, or an older copy restored)"]
+        if hashes.get(marked) != marked_hash:
+            return [f"{what} does not match entry {marked} (the log was replaced)"]
+        if last - marked > 1:
+            return [f"{what} stops at entry {marked} of {last}: entries were added without it"]
+        return []
+
+    def _read_anchor(self) -> tuple[int, str, str] | None:
+        try:
+            lines = self.anchor.read_text("utf-8").split("\n")
+        except OSError:
+            return None
+        marks = []
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 3 and parts[0].isdigit():
+                marks.append((int(parts[0]), parts[1], parts[2]))
+        return max(marks, default=None)  # processes append concurrently: the furthest mark counts
 
     # -- the head: count and last hash, signed --------------------------------------------------
     def _sign(self, count: int, last: str) -> str:
         return hmac.new(secret_key(self.data), f"{count}:{last}".encode(), hashlib.sha256).hexdigest()
 
     def _write_head(self, count: int, last: str) -> None:
+        current = self._read_head()
+        if current is not None and current[0] >= count:
+            return  # another process wrote a later head meanwhile
         path = self.data / "audit.head"
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"audit.head.{os.getpid()}.tmp")
         tmp.write_text(f"{count} {last} {self._sign(count, last)}\n", "utf-8")
         tmp.replace(path)
 

@@ -5,16 +5,34 @@ from __future__ import annotations
 from clinsearch.security.audit import AuditLog, Verification
 from clinsearch.security.sessions import Sessions
 from clinsearch.security.users import Principal, Users
-from clinsearch.services.access import Request, audit, require_admin
+from clinsearch.nlp.pseudonymize import pseudonymize
+from clinsearch.services.access import Request, audit, pseudonym, require_admin
+
+
+# Actions whose target (or its last word) is a person id: the admin sees the patient's pseudonym.
+PERSON_TARGETS = ("patient", "score", "scores")
 
 
 def audit_entries(request: Request, limit: int = 100, offset: int = 0) -> list[dict]:
+    """The latest entries, as an administrator may read them: who did what and why, the patients
+    named by pseudonym and free text (queries, cohort names) pseudonymised -- an admin reads no
+    patient data, the audit log included."""
     require_admin(request)
     log = AuditLog(request.data)
     try:
-        return log.entries(limit, offset)
+        entries = log.entries(limit, offset)
     finally:
         log.close()
+    return [{**e, "target": _target(request, e["action"], e["target"]), "details": pseudonymize(e["details"]).text} for e in entries]
+
+
+def _target(request: Request, action: str, target: str) -> str:
+    words = target.split()
+    if action in PERSON_TARGETS and words and words[-1].isdigit():
+        return " ".join([*words[:-1], pseudonym(request.data, int(words[-1]))])
+    if action == "refused" and target.startswith("patient ") and target[8:].isdigit():
+        return "patient " + pseudonym(request.data, int(target[8:]))
+    return pseudonymize(target).text
 
 
 def verify_audit(request: Request) -> Verification:
