@@ -19,6 +19,8 @@ backend is a sibling module rather than a rewrite:
 
 from __future__ import annotations
 
+import time
+
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -39,16 +41,33 @@ _ARROW_TYPES = {
 }
 
 
+# DuckDB lets one process write a file, or several read it, not both at once. A reader waits a
+# little for a load's transaction to end, a writer (a load) longer for the server's requests to
+# end; past that the store is "momentarily unavailable" (WarehouseError: HTTP 503 + Retry-After).
+LOCK_WAIT = {"read": 2.0, "write": 120.0}  # seconds
+
+
+def _connect(path: Path, read_only: bool):
+    deadline = time.monotonic() + LOCK_WAIT["read" if read_only else "write"]
+    pause = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                busy = " (another process is writing it: try again in a moment)" if "lock" in str(exc).lower() else ""
+                raise WarehouseError(f"{path}: cannot open the warehouse{busy} ({_first_line(exc)})") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 class DuckDBStore:
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WarehouseError(f"{self.path}: cannot open the warehouse ({_first_line(exc)})") from exc
+        self.con = _connect(self.path, read_only)
         if not read_only:
             self.execute(schema_sql())
         self._in_transaction = False

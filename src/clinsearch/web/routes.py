@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from clinsearch.services import access, admin, cohorts, evaluation, patients, scores, sessions
 from clinsearch.services import search as search_service
 from clinsearch.services.choices import DEFAULT_THRESHOLDS
-from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, LoginRefused, NotFound, QueryError, SearchError
+from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, LoginRefused, NotFound, QueryError, SearchError, WarehouseError
 from clinsearch.web import cohort_form
 from clinsearch.web.i18n import LANGUAGES, words
 
@@ -64,6 +64,10 @@ def router(data: Path) -> APIRouter:
             return render(request, "error.html", 403, principal=principal, csrf=found.csrf, heading=t["forbidden"], message=str(exc))
         except NotFound as exc:
             return render(request, "error.html", 404, principal=principal, csrf=found.csrf, heading="404", message=str(exc))
+        except (SearchError, WarehouseError) as exc:  # momentarily unavailable (a load, an index swap): say so, never a 500
+            response = render(request, "error.html", 503, principal=principal, csrf=found.csrf, heading="503", message=str(exc))
+            response.headers["Retry-After"] = "5"
+            return response
         return render(request, name, principal=principal, csrf=found.csrf, **extra, **context)
 
     @routes.get("/")
