@@ -56,3 +56,16 @@ def min_count() -> int:
     except ValueError:
         value = DEFAULT_MIN_COUNT
     return max(value, 5)
+
+
+ENV_QUERY_BUDGET = "CLINSEARCH_QUERY_BUDGET"
+DEFAULT_QUERY_BUDGET = 500
+
+
+def query_budget() -> int:
+    """The counting requests (searches, cohorts, evaluations) a researcher may make in an hour
+    (``CLINSEARCH_QUERY_BUDGET``, default 500): differencing attacks need many close variants."""
+    try:
+        return max(int(os.environ.get(ENV_QUERY_BUDGET, DEFAULT_QUERY_BUDGET)), 1)
+    except ValueError:
+        return DEFAULT_QUERY_BUDGET

@@ -152,3 +152,15 @@ def test_the_admin_reads_the_audit_log_with_pseudonyms_not_person_ids(data):  # 
     assert patient["target"] == pseudonym(data, 1)
     query = next(e for e in entries if e["action"] == "search" and e["username"] == "clara")
     assert "MARTIN" not in query["target"] and "[NOM]" in query["target"]
+
+
+def test_a_researcher_making_too_many_counting_requests_is_refused_for_the_hour(data, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("CLINSEARCH_QUERY_BUDGET", "3")
+    users = Users(data)
+    users.add("rita", PASSWORD, "researcher")
+    users.close()
+    c = client(data, "rita")
+    answers = [c.get("/api/v1/search", params={"q": f"EP after:2020-01-0{day}"}).status_code for day in range(1, 6)]
+    assert answers == [200, 200, 200, 403, 403]
+    assert client(data, "clara").get("/api/v1/search", params={"q": "EP"}).status_code == 200  # clinicians have no such budget
+    assert ("refused", "rita", "EP after:2020-01-04") in last_actions(data, 5)

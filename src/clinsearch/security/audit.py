@@ -105,6 +105,12 @@ class AuditLog:
                 os.fsync(handle.fileno())
         return entry
 
+    def count_since(self, username: str, actions: tuple[str, ...], since: dt.datetime) -> int:
+        """How many entries of ``username`` with one of ``actions`` were written after ``since``."""
+        marks = ",".join("?" * len(actions))
+        return self.con.execute(f"SELECT count(*) FROM audit WHERE username = ? AND action IN ({marks}) AND at > ?",
+                                [username, *actions, since.isoformat(timespec="microseconds")]).fetchone()[0]
+
     def entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
         rows = self.con.execute(f"SELECT {', '.join(FIELDS)}, hash FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]).fetchall()
         return [dict(zip((*FIELDS, "hash"), row)) for row in rows]

@@ -18,11 +18,12 @@ an access that cannot be audited does not happen. The command line is a principa
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
-from clinsearch.config import secret_key
+from clinsearch.config import query_budget, secret_key
 from clinsearch.nlp.pseudonymize import person_pseudonym
 from clinsearch.security.audit import AuditLog
 from clinsearch.security.users import Principal
@@ -64,6 +65,23 @@ def refuse(request: Request, target: str, reason: str) -> AccessDenied:
     """A refusal, written to the audit log (the DPO sees attempts too) and returned to raise."""
     audit(request, "refused", target, {"reason": reason})
     return AccessDenied(reason)
+
+
+COUNTING = ("search", "cohort", "cohort-count", "evaluate-cohort")  # the actions that return counts
+
+
+def spend_query(request: Request, target: str) -> None:
+    """A researcher's counting request, within their hourly budget (``config.query_budget``), as
+    i2b2 limits repeated near-identical queries: beyond it, refused (and audited) for the hour."""
+    if request.principal.role != "researcher":
+        return
+    log = AuditLog(request.data)
+    try:
+        used = log.count_since(request.principal.username, COUNTING, dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    finally:
+        log.close()
+    if used >= query_budget():
+        raise refuse(request, target, f"{query_budget()} counting requests in the last hour: the researcher's budget is spent, try again later")
 
 
 def require_patient_data(request: Request, target: str = "") -> None:

@@ -19,7 +19,7 @@ from clinsearch.cohort.export import export, form_of
 from clinsearch.cohort.saved import CohortOwned, SavedCohorts
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift
-from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, refuse, require_patient_data, scope, shown_count
+from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, refuse, require_patient_data, scope, shown_count, spend_query
 from clinsearch.services.disclosure import small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
@@ -34,6 +34,7 @@ def cohort(request: Request, definition: dict, *, compare: dict | None = None, m
     require_patient_data(request)
     identified = request.principal.identified
     parsed = [read(definition)] + ([read(compare)] if compare is not None else [])
+    spend_query(request, parsed[0].name)
     audit(request, "cohort" if members else "cohort-count", parsed[0].name, {"definition": definition, **({"compare": compare} if compare else {})})
     with open_store(request.data, read_only=True) as store:
         built = [build(store, request.data, d, members=members, pseudonymised=not identified, **scope(request)) for d in parsed]

@@ -15,7 +15,7 @@ from clinsearch.evaluate.defaults import DEFAULT_THRESHOLDS
 from clinsearch.evaluate.data import load as load_table
 from clinsearch.evaluate.report import render
 from clinsearch.evaluate.run import evaluate, probabilities
-from clinsearch.services.access import AccessDenied, Request, audit, blur, require_patient_data, scope
+from clinsearch.services.access import AccessDenied, Request, audit, blur, require_patient_data, scope, spend_query
 from clinsearch.services.disclosure import quotes_small_count, small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
@@ -88,6 +88,7 @@ def evaluate_cohort(request: Request, cohort: dict, outcome: dict, score_name: s
     date, as the principal may see it."""
     require_patient_data(request)
     definition = read(cohort)
+    spend_query(request, definition.name)
     audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region})
     with open_store(request.data, read_only=True) as store:
         data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, pseudonymised=not request.principal.identified,

@@ -4,7 +4,7 @@ their account is restricted), pseudonymised ones for researchers."""
 from __future__ import annotations
 
 from clinsearch.search import engine
-from clinsearch.services.access import Request, audit, blur, person_of_pseudonym, pseudonym, require_patient_data, scope
+from clinsearch.services.access import Request, audit, blur, person_of_pseudonym, pseudonym, require_patient_data, scope, spend_query
 from clinsearch.services.disclosure import small, threshold
 
 
@@ -13,6 +13,7 @@ def search(request: Request, query: str, *, patients: bool = False, limit: int =
     searches the pseudonymised view of the index: the text they query and read has no identifier,
     the dates they filter, facet and see are shifted, ``patient:`` takes a pseudonym."""
     require_patient_data(request)
+    spend_query(request, query)
     audit(request, "search", query, {"patients": patients, "limit": limit, "offset": offset})
     restriction = scope(request)
     if request.principal.identified:
