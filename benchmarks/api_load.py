@@ -1,6 +1,7 @@
 """API load: concurrent clients searching the demo warehouse over HTTP, on the loopback only.
 
     python benchmarks/api_load.py --data DIR [--clients 20] [--seconds 60]
+    python benchmarks/api_load.py --during-ingest 2000 [--clients 20]
 
 Serves ``DIR`` (a warehouse built by ``clinsearch demo``; built here into a temporary folder when
 ``--data`` is not given) with ``clinsearch serve`` (uvicorn, its own process) on 127.0.0.1, logs ``--clients`` clinicians in, and lets
@@ -8,6 +9,14 @@ each send ``GET /api/v1/search`` requests from a fixed mix (documents and patien
 query) one after the other for ``--seconds``. Prints one JSON object: requests, throughput,
 latency percentiles, errors; and, as the baseline in the same run, the same mix from one client
 alone (the latency without contention). Bounded in time; nothing leaves the machine.
+
+``--during-ingest N`` is the loads-while-serving mode: the clients also open patient pages and
+notes (``GET /api/v1/patients/{id}``, ``/api/v1/notes/{id}``) while ``clinsearch ingest`` loads a
+second synthetic hospital of N notes (its own process, with the NLP and the index update) into
+the warehouse being served; the clients run until the ingest ends. It prints the same figures
+for the mix served during the ingest, for the same mix served without it just before (the
+baseline), and the ingest's exit code and duration beside the same ingest run alone. Every
+request must answer 200: a 503 is a failed request here.
 """
 
 from __future__ import annotations
@@ -60,12 +69,20 @@ def login(port: int, username: str) -> str:
     return cookie
 
 
-def client(port: int, cookie: str, mix: list[dict], until: float, seed: int, out: list) -> None:
+def request_path(item: dict, rng: random.Random) -> str:
+    """A search (documents or patients), or a patient page or a note when the mix has them."""
+    if "path" in item:
+        return item["path"]
+    return "/api/v1/search?" + urlencode({"q": item["q"], "patients": str(rng.random() < 0.3).lower()})
+
+
+def client(port: int, cookie: str, mix: list[dict], until, seed: int, out: list) -> None:
+    """Requests one after the other until ``until`` (a time, or an Event that gets set)."""
     rng = random.Random(seed)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    while time.perf_counter() < until:
-        item = rng.choice(mix)
-        path = "/api/v1/search?" + urlencode({"q": item["q"], "patients": str(rng.random() < 0.3).lower()})
+    over = until.is_set if isinstance(until, threading.Event) else lambda: time.perf_counter() >= until
+    while not over():
+        path = request_path(rng.choice(mix), rng)
         started = time.perf_counter()
         try:
             connection.request("GET", path, headers={"Cookie": cookie})
@@ -80,9 +97,9 @@ def client(port: int, cookie: str, mix: list[dict], until: float, seed: int, out
     connection.close()
 
 
-def run(port: int, cookies: list[str], mix: list[dict], seconds: float) -> dict:
+def run(port: int, cookies: list[str], mix: list[dict], seconds: float | None = None, until=None) -> dict:
     results: list[list] = [[] for _ in cookies]
-    until = time.perf_counter() + seconds
+    until = until if until is not None else time.perf_counter() + seconds
     threads = [threading.Thread(target=client, args=(port, cookie, mix, until, i, results[i])) for i, cookie in enumerate(cookies)]
     started = time.perf_counter()
     for thread in threads:
@@ -99,11 +116,86 @@ def run(port: int, cookies: list[str], mix: list[dict], seconds: float) -> dict:
     return {"clients": len(cookies), "seconds": round(elapsed, 1), "requests": len(latencies), "requests_per_second": round(len(latencies) / elapsed, 1), "errors": errors, **percentiles(latencies)}
 
 
+def pages_mix(data: Path, searches: list[dict], count: int = 200) -> list[dict]:
+    """Searches, patient pages and notes, a third each, on ids taken from the warehouse."""
+    from clinsearch.warehouse.store import open_store
+
+    with open_store(data, read_only=True) as store:
+        persons = [r[0] for r in store.query("SELECT person_id FROM person ORDER BY person_id LIMIT ?", [count])]
+        notes = [r[0] for r in store.query("SELECT note_id FROM note ORDER BY note_id LIMIT ?", [count])]
+    rng = random.Random(3)
+    mix = list(searches[:count])
+    mix += [{"path": f"/api/v1/patients/{rng.choice(persons)}"} for _ in range(count)]
+    mix += [{"path": f"/api/v1/notes/{rng.choice(notes)}"} for _ in range(count)]
+    return mix
+
+
+def ingest_process(data: Path, sources: Path) -> subprocess.Popen:
+    """``clinsearch ingest`` in its own process; its messages go to a file (a pipe nobody reads
+    while it runs would fill and stop it)."""
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "clinsearch.cli", "--data", str(data), "ingest", str(sources)],
+                               stdout=subprocess.DEVNULL, stderr=log, text=True)
+    process.log = log
+    return process
+
+
+def during_ingest(data: Path, notes: int, clients: int, cookies: list[str], port: int, mix: list[dict], alone: float) -> dict:
+    """The mix served while ``notes`` notes are ingested, and the same mix without an ingest."""
+    from click.testing import CliRunner
+
+    from clinsearch.cli.main import main as cli
+
+    sources = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-sources-"))
+    CliRunner().invoke(cli, ["demo", "--generate-only", str(sources), "--patients", str(max(notes // 10, 1)), "--notes", str(notes), "--seed", "7"],
+                       catch_exceptions=False)
+    baseline = run(port, cookies, mix, seconds=min(30.0, alone))
+    done = threading.Event()
+    started = time.perf_counter()
+    loader = ingest_process(data, sources / "sources")
+
+    def wait_for_ingest() -> None:
+        loader.wait()
+        done.set()
+
+    threading.Thread(target=wait_for_ingest, daemon=True).start()
+    during = run(port, cookies, mix, until=done)
+    seconds = time.perf_counter() - started
+    loader.log.seek(0)
+    errors = loader.log.read().strip().splitlines()
+    loader.log.close()
+    return {
+        "ingest": {"notes": notes, "exit_code": loader.returncode, "seconds": round(seconds, 1), "alone_seconds": round(alone, 1),
+                   "ratio_to_alone": round(seconds / alone, 2) if alone else None, "last_error": errors[-1] if loader.returncode else None},
+        "without_ingest": baseline,
+        "during_ingest": during,
+        "failed_requests": sum(during["errors"].values()),
+    }
+
+
+def ingest_alone(notes: int) -> float:
+    """The same ingest into a copy of the warehouse with nobody serving: the time to compare with."""
+    from click.testing import CliRunner
+
+    from clinsearch.cli.main import main as cli
+
+    folder = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-alone-"))
+    CliRunner().invoke(cli, ["--data", str(folder / "warehouse"), "demo", "--no-serve", "--patients", "50", "--notes", "500"], catch_exceptions=False)
+    CliRunner().invoke(cli, ["demo", "--generate-only", str(folder / "sources"), "--patients", str(max(notes // 10, 1)), "--notes", str(notes), "--seed", "7"],
+                       catch_exceptions=False)
+    started = time.perf_counter()
+    process = ingest_process(folder / "warehouse", folder / "sources" / "sources")
+    process.wait()
+    process.log.close()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, help="A demo warehouse (default: built here, 500 patients, 5,000 notes).")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--during-ingest", dest="during_ingest", type=int, metavar="N", help="Serve patient pages, notes and searches while N notes are ingested.")
     args = parser.parse_args()
     data = args.data
     if data is None:
@@ -112,7 +204,8 @@ def main() -> None:
         from clinsearch.cli.main import main as cli
 
         data = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-")) / "warehouse"
-        CliRunner().invoke(cli, ["--data", str(data), "demo", "--no-serve"], catch_exceptions=False)
+        small = ["--patients", "50", "--notes", "500"] if args.during_ingest else []
+        CliRunner().invoke(cli, ["--data", str(data), "demo", "--no-serve", *small], catch_exceptions=False)
     users = Users(data)
     names = [f"load{i:02d}" for i in range(args.clients)]
     existing = {u["username"] for u in users.list()}
@@ -120,10 +213,14 @@ def main() -> None:
         if name not in existing:
             users.add(name, PASSWORD, "clinician")
     users.close()
+    alone = ingest_alone(args.during_ingest) if args.during_ingest else 0.0
     server, port = serve(data)
     mix = query_mix(200)
     cookies = [login(port, name) for name in names]
-    report = {"baseline_one_client": run(port, cookies[:1], mix, min(20.0, args.seconds)), "concurrent": run(port, cookies, mix, args.seconds)}
+    if args.during_ingest:
+        report = during_ingest(data, args.during_ingest, args.clients, cookies, port, pages_mix(data, mix), alone)
+    else:
+        report = {"baseline_one_client": run(port, cookies[:1], mix, min(20.0, args.seconds)), "concurrent": run(port, cookies, mix, args.seconds)}
     server.terminate()
     server.wait(timeout=30)
     json.dump(report, sys.stdout, indent=1)

@@ -130,7 +130,9 @@ def write_ground_truth_nlp(store, truth: dict) -> None:
     store.execute("INSERT INTO note_nlp BY NAME SELECT * FROM _nlp")
     store.con.unregister("_nlp")
     store.con.register("_state", pa.table({"note_id": states}))
-    store.execute("INSERT INTO note_nlp_state BY NAME SELECT note_id, 'ground truth' AS nlp_system, 'fr' AS language, 'processed' AS status FROM _state")
+    # The state says which text was judged (its hash): a note whose text differs is searched as unqualified.
+    store.execute("INSERT INTO note_nlp_state BY NAME SELECT s.note_id, 'ground truth' AS nlp_system, 'fr' AS language, 'processed' AS status, "
+                  "md5(n.note_text) AS text_hash FROM _state s JOIN note n USING (note_id)")
     store.con.unregister("_state")
 
 

@@ -69,3 +69,20 @@ def query_budget() -> int:
         return max(int(os.environ.get(ENV_QUERY_BUDGET, DEFAULT_QUERY_BUDGET)), 1)
     except ValueError:
         return DEFAULT_QUERY_BUDGET
+
+
+ENV_ALLOWED_HOSTS = "CLINSEARCH_ALLOWED_HOSTS"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(bind: str) -> list[str]:
+    """The host names the server answers to (the ``Host`` header; others get 400), against DNS
+    rebinding and forged links: ``CLINSEARCH_ALLOWED_HOSTS`` (comma-separated, e.g. the name the
+    reverse proxy serves) and the machine's own loopback names; a server bound to one address
+    answers to that address too. Bound to every address, the names must be given."""
+    named = [h.strip() for h in os.environ.get(ENV_ALLOWED_HOSTS, "").split(",") if h.strip()]
+    if bind in ANY_ADDRESS and not named:
+        raise ValueError(f"serving on every address ({bind or 'all'}): set {ENV_ALLOWED_HOSTS} to the host names users reach the server by")
+    own = [] if bind in ANY_ADDRESS or bind in LOCAL_HOSTS else [bind]
+    return [*named, *own, *LOCAL_HOSTS]

@@ -164,3 +164,20 @@ def test_a_researcher_making_too_many_counting_requests_is_refused_for_the_hour(
     assert answers == [200, 200, 200, 403, 403]
     assert client(data, "clara").get("/api/v1/search", params={"q": "EP"}).status_code == 200  # clinicians have no such budget
     assert ("refused", "rita", "EP after:2020-01-04") in last_actions(data, 5)
+
+
+def test_the_server_answers_only_to_its_own_host_names(data, monkeypatch):  # noqa: F811
+    """TrustedHost: a page reached under another name (DNS rebinding, a forged link) gets 400."""
+    from clinsearch.config import allowed_hosts
+
+    monkeypatch.setenv("CLINSEARCH_ALLOWED_HOSTS", "clinsearch.chu.example")
+    app = create_app(data, allowed_hosts("127.0.0.1"))
+    assert TestClient(app, base_url="http://attacker.example").get("/login").status_code == 400
+    assert TestClient(app, base_url="http://clinsearch.chu.example").get("/login").status_code == 200
+    assert TestClient(app, base_url="http://127.0.0.1:8000").get("/login").status_code == 200
+    monkeypatch.delenv("CLINSEARCH_ALLOWED_HOSTS")
+    assert "10.0.0.5" in allowed_hosts("10.0.0.5") and "localhost" in allowed_hosts("127.0.0.1")
+    with pytest.raises(ValueError, match="CLINSEARCH_ALLOWED_HOSTS"):
+        allowed_hosts("0.0.0.0")
+    result = run_cli("--data", data, "serve", "--host", "0.0.0.0")
+    assert result.exit_code == 2 and "CLINSEARCH_ALLOWED_HOSTS" in result.stderr

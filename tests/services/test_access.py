@@ -80,11 +80,30 @@ def test_a_restricted_clinician_stays_in_their_departments_and_patients(data):
     patients.patient_record(urgences, "3")  # c1.txt: a note in Urgences
     with pytest.raises(AccessDenied):
         patients.patient_record(urgences, "1")
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotFound):  # a note of a patient outside: the answer for a note that does not exist
         patients.note(urgences, note_of(data, "a1.txt"))
     assert {d["person_id"] for d in search_service.search(urgences, "EP OR embolie")["documents"]} <= {3, 8}
     own = request(data, "clinician", patients=(1,))
     assert patients.patient_record(own, "1")["person"]["person_id"] == 1
+
+
+def test_a_department_restricted_clinician_reads_only_the_notes_of_their_departments(data):
+    """Per note: patient 1 has a note in Pneumologie (a1) and one in Médecine interne (a2)."""
+    pneumologie = request(data, "clinician", departments=("Pneumologie",))
+    record = patients.patient_record(pneumologie, "1")
+    assert [n["department"] for n in record["notes"]] == ["Pneumologie"]
+    assert record["conditions"] == patients.patient_record(request(data, "clinician"), "1")["conditions"]  # the structured record is whole
+    assert "embolie" in patients.note(pneumologie, note_of(data, "a1.txt"))["text"]
+    with pytest.raises(NotFound, match="no note"):
+        patients.note(pneumologie, note_of(data, "a2.txt"))
+    assert last_entries(data)[0]["action"] == "refused"
+    with pytest.raises(NotFound, match="no note"):  # the same answer as for a note that does not exist
+        patients.note(pneumologie, 987654)
+    assert not search_service.search(pneumologie, "accident vasculaire cérébral")["documents"]
+    assert search_service.search(request(data, "clinician"), "accident vasculaire cérébral")["documents"]
+    named = request(data, "clinician", departments=("Pneumologie",), patients=(1,))  # a patient given by name is seen whole
+    assert len(patients.patient_record(named, "1")["notes"]) == 2
+    assert patients.note(named, note_of(data, "a2.txt"))["person_id"] == 1
 
 
 def test_an_unknown_patient_is_not_found(data):

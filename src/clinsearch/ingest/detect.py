@@ -19,7 +19,7 @@ from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
 # Documentation files that sit beside data in exports; never data themselves.
 DOCUMENTATION = ("readme", "license", "licence", "changelog", "source_readme")
 # A warehouse's own files, met when a folder being ingested holds a data directory.
-WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal")
+WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal", ".duckdb.turn", ".duckdb.use")  # .turn, .use: warehouse/turns.py
 # Load order: patients before what refers to them by the hospital's identifier.
 ORDER = {"omop": 0, "fhir": 1, "pubmed": 2, "notes-csv": 3, "manifest": 4, "document": 5, "dicom": 6}
 

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from clinsearch.ids import person_id_for
 from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
 from clinsearch.ingest.detect import Problem, Source, discover
 from clinsearch.ingest.values import file_checksum
 from clinsearch.warehouse.duckdb import DuckDBStore
-from clinsearch.warehouse.load import LoadSummary, load
-from clinsearch.warehouse.records import Record
+from clinsearch.warehouse.load import LoadSummary, already_loaded, load
+from clinsearch.warehouse.records import Record, UnreadableFile
 
 
 class Reporter(Protocol):
@@ -87,13 +87,14 @@ def ingest(store: DuckDBStore, paths: Iterable[Path], reporter: Reporter | None 
             source.label,
             source.format,
             checksum,
-            lambda source=source: _records(source, people.resolve),
+            _read_ahead(store, source, checksum, people),
             on_progress=reporter.progress,
         )
         if summary.rows.get("person"):
             people.refresh()
         result.summaries.append(summary)
         reporter.done(summary)
+        store.give_way()  # a long load lets the requests being served in between its files
     return result
 
 
@@ -133,8 +134,38 @@ class _People:
     def refresh(self) -> None:
         self.known = None
 
-    def resolve(self, source_value: str) -> int:
+    def ready(self) -> None:
+        """Read the identifiers already known (now, before the store is let go of)."""
         if self.known is None:
             rows = self.store.query("SELECT person_source_value, person_id FROM person WHERE person_source_value IS NOT NULL")
             self.known = dict(rows)
+
+    def resolve(self, source_value: str) -> int:
+        self.ready()
         return self.known.get(source_value) or person_id_for(source_value)
+
+
+READ_AHEAD_BYTES = 64 * 2**20  # sources up to this size are read before their transaction
+
+
+def _read_ahead(store: DuckDBStore, source: Source, checksum: str, people: "_People") -> Callable[[], Iterable[Record]]:
+    """The source's records for ``load``. A source of moderate size is read and parsed while the
+    store is let go of (``paused``), so that its transaction only writes and requests are served
+    meanwhile; a larger one is read inside its transaction, as it streams."""
+    if already_loaded(store, checksum) or sum(f.stat().st_size for f in source.files if f.is_file()) > READ_AHEAD_BYTES:
+        return lambda: _records(source, people.resolve)
+    people.ready()
+    records: list[Record] = []
+    failure: UnreadableFile | None = None
+    with store.paused():
+        try:
+            records.extend(_records(source, people.resolve))
+        except UnreadableFile as exc:  # raised again inside the load, which records it
+            failure = exc
+
+    def replay() -> Iterator[Record]:
+        yield from records
+        if failure is not None:
+            raise failure
+
+    return replay

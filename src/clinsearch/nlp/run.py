@@ -107,20 +107,32 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
     system, notes, summary = begin(store, reprocess)
     if not notes:
         return summary
-    for language in LANGUAGES_WITH_PIPELINE:
-        ready_pipeline(language)  # once, in the parent: forked workers share it
-    done, batch, results = 0, [], []
-    for task, annotated in _annotated(notes, processes or os.cpu_count() or 1):
-        batch += task
-        results += annotated
-        if len(batch) >= WRITE or done + len(batch) == len(notes):
-            _write(store, batch, results, system, summary)
-            done += len(batch)
-            batch, results = [], []
-            if on_progress:
-                on_progress(done, len(notes))
+    with store.paused():  # loading the pipelines takes a while: requests are served meanwhile
+        for language in LANGUAGES_WITH_PIPELINE:
+            ready_pipeline(language)  # once, in the parent: forked workers share it
+    done, annotated = 0, _annotated(notes, processes or os.cpu_count() or 1)
+    while done < len(notes):
+        with store.paused():  # the file is free for requests while the batch is annotated
+            batch, results = _next_batch(annotated, WRITE)
+        _write(store, batch, results, system, summary)
+        done += len(batch)
+        if on_progress:
+            on_progress(done, len(notes))
+    annotated.close()  # its worker processes end here
     summary.seconds = (dt.datetime.now() - start).total_seconds()
     return summary
+
+
+def _next_batch(annotated: Iterator[tuple[list, list]], size: int) -> tuple[list, list]:
+    """At least ``size`` notes (or all that are left) with their analyses."""
+    batch: list = []
+    results: list = []
+    for task, analyses in annotated:
+        batch += task
+        results += analyses
+        if len(batch) >= size:
+            break
+    return batch, results
 
 
 def _annotated(notes, processes: int) -> Iterator[tuple[list, list]]:

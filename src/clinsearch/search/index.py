@@ -193,11 +193,13 @@ def _write(index: tantivy.Index, store: DuckDBStore, removed: list[str], added: 
             writer.add_document(patient_document(doc, secret) if isinstance(doc, PatientDoc) else to_tantivy(doc, secret))
             done += 1
             if done % COMMIT_EVERY == 0:
-                writer.commit()
+                with store.paused():  # the index's own work: the warehouse is free meanwhile
+                    writer.commit()
             if on_progress and done % 500 == 0:
                 on_progress(done, len(added))
-        writer.commit()
-        writer.wait_merging_threads()
+        with store.paused():
+            writer.commit()
+            writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise

@@ -37,7 +37,7 @@ from clinsearch.warehouse.duckdb import DuckDBStore
 CONTEXTS = ("affirmed", "negated", "hypothetical", "family", "unqualified")
 IMAGING_REPORT_TYPES = ("CRI", "imagerie", "radiolog", "imaging", "radiology")
 BATCH = 2_000  # articles per read
-PERSON_BATCH = 1_000  # patients per read
+PERSON_BATCH = 250  # patients per read (a writer holds the warehouse while it reads one)
 
 
 @dataclass
@@ -184,13 +184,14 @@ def documents(store: DuckDBStore, wanted: dict[str, int | None]) -> Iterator[Ind
         yield from _articles(store, articles[i: i + BATCH])
     persons = sorted({person for person in wanted.values() if person is not None})
     for i in range(0, len(persons), PERSON_BATCH):
-        batch = persons[i: i + PERSON_BATCH]
-        for person_id, docs in _person_documents(store, batch).items():
-            for doc in docs:
-                if doc.key in wanted:
-                    yield doc
-            if f"patient:{person_id}" in wanted:
-                yield PatientDoc(person_id, docs)
+        batch = _person_documents(store, persons[i: i + PERSON_BATCH])
+        with store.paused():  # a writer lets requests in while the batch is indexed
+            for person_id, docs in batch.items():
+                for doc in docs:
+                    if doc.key in wanted:
+                        yield doc
+                if f"patient:{person_id}" in wanted:
+                    yield PatientDoc(person_id, docs)
 
 
 def _person_documents(store: DuckDBStore, person_ids: list[int]) -> dict[int, list[IndexDoc]]:

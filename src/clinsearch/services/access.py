@@ -163,6 +163,28 @@ def check_patient(request: Request, store, person_id: int) -> None:
     raise refuse(request, f"patient {person_id}", f"patient {person_id} is outside the departments and patients of {principal.username}")
 
 
+def note_departments(request: Request, person_id: int) -> tuple[str, ...] | None:
+    """The departments whose notes of this patient the principal may read; None: all of them.
+
+    The rule is per note: a clinician restricted to departments sees the structured record of
+    every patient who has a note in them, but reads only the notes written in them (their text,
+    title and NLP, in the patient page, the note page, search and text criteria alike). Patients
+    given to the account by name are seen whole."""
+    principal = request.principal
+    if principal.role != "clinician" or not principal.departments or person_id in principal.patients:
+        return None
+    return tuple(principal.departments)
+
+
+def check_note(request: Request, person_id: int, department: str | None, note_id: int) -> None:
+    """Refuse a note outside the departments the principal may read for this patient, with the
+    answer given for a note that does not exist (and the refusal audited)."""
+    allowed = note_departments(request, person_id)
+    if allowed is not None and department not in allowed:
+        audit(request, "refused", f"note {note_id}", {"reason": f"note {note_id} was written outside the departments of {request.principal.username}"})
+        raise NotFound(f"no note {note_id}")
+
+
 def identities(store, person_ids: set[int]) -> dict[int, dict]:
     """What identifies each patient (IPP, names, address, phone, e-mail): what the pseudonymiser removes."""
     if not person_ids:

@@ -7,7 +7,8 @@ import datetime as dt
 
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift, moved, pseudonymize
-from clinsearch.services.access import NotFound, Request, audit, check_patient, identities, pseudonym, require_patient_data, resolve_patient
+from clinsearch.services.access import (AccessDenied, NotFound, Request, audit, check_note, check_patient, identities, note_departments, pseudonym,
+                                        require_patient_data, resolve_patient)
 from clinsearch.warehouse.store import open_store
 
 
@@ -18,7 +19,7 @@ def patient_record(request: Request, key: str) -> dict:
     with open_store(request.data, read_only=True) as store:
         check_patient(request, store, person_id)
         audit(request, "patient", str(key))
-        record = _record(store, person_id)
+        record = _record(store, person_id, note_departments(request, person_id))
         identity = identities(store, {person_id}).get(person_id)
     if request.principal.identified:
         return record
@@ -26,7 +27,7 @@ def patient_record(request: Request, key: str) -> dict:
     return _shift_record(record, shift, pseudonym(request.data, person_id), identity)
 
 
-def _record(store, person_id: int) -> dict:
+def _record(store, person_id: int, departments: tuple[str, ...] | None = None) -> dict:
     person = store.query_dicts(
         "SELECT p.person_id, p.person_source_value AS ipp, p.gender_source_value AS sex, p.year_of_birth, p.birth_datetime, "
         "i.family_name, i.given_name FROM person p LEFT JOIN person_identity i USING (person_id) WHERE p.person_id = ?", [person_id])[0]
@@ -36,12 +37,15 @@ def _record(store, person_id: int) -> dict:
     def rows(sql: str) -> list[dict]:
         return [{k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in row.items()} for row in store.query_dicts(sql, [person_id])]
 
+    notes = rows("SELECT n.note_id AS id, n.note_date AS date, n.note_class_source_value AS type, n.note_title AS title, c.care_site_name AS department, "
+                 "(SELECT count(*) FROM note_nlp x WHERE x.note_id = n.note_id AND x.label <> 'context') AS entities "
+                 "FROM note n LEFT JOIN care_site c USING (care_site_id) WHERE n.person_id = ? ORDER BY date, id")
+    if departments is not None:  # the notes of other departments are not listed (access.note_departments)
+        notes = [n for n in notes if n["department"] in departments]
     return {
         "person": person,
         "visits": rows("SELECT visit_occurrence_id AS id, visit_start_date AS date, visit_end_date AS end_date, visit_source_value AS kind FROM visit_occurrence WHERE person_id = ? ORDER BY date"),
-        "notes": rows("SELECT n.note_id AS id, n.note_date AS date, n.note_class_source_value AS type, n.note_title AS title, c.care_site_name AS department, "
-                      "(SELECT count(*) FROM note_nlp x WHERE x.note_id = n.note_id AND x.label <> 'context') AS entities "
-                      "FROM note n LEFT JOIN care_site c USING (care_site_id) WHERE n.person_id = ? ORDER BY date, id"),
+        "notes": notes,
         "conditions": rows("SELECT x.condition_occurrence_id AS id, x.condition_start_date AS date, x.condition_source_value AS code, c.concept_name AS label "
                            "FROM condition_occurrence x LEFT JOIN concept c ON c.concept_id = x.condition_source_concept_id WHERE x.person_id = ? ORDER BY date"),
         "measurements": rows("SELECT x.measurement_id AS id, x.measurement_date AS date, x.measurement_source_value AS code, c.concept_name AS label, "
@@ -83,12 +87,17 @@ def note(request: Request, note_id: int) -> dict:
     with open_store(request.data, read_only=True) as store:
         rows = store.query_dicts(
             "SELECT n.note_id, n.person_id, n.note_date AS date, n.note_class_source_value AS type, n.note_title AS title, n.note_text AS text, "
-            "p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email "
-            "FROM note n JOIN person p USING (person_id) LEFT JOIN person_identity i USING (person_id) WHERE n.note_id = ?", [note_id])
+            "p.person_source_value AS ipp, i.family_name, i.given_name, i.address, i.city, i.phone, i.email, c.care_site_name AS department "
+            "FROM note n JOIN person p USING (person_id) LEFT JOIN person_identity i USING (person_id) LEFT JOIN care_site c ON c.care_site_id = n.care_site_id "
+            "WHERE n.note_id = ?", [note_id])
         if not rows:
             raise NotFound(f"no note {note_id}")
         row = rows[0]
-        check_patient(request, store, row["person_id"])
+        try:
+            check_patient(request, store, row["person_id"])
+        except AccessDenied:  # audited; answered as a note that does not exist, so ids tell nothing
+            raise NotFound(f"no note {note_id}") from None
+        check_note(request, row["person_id"], row["department"], note_id)
         audit(request, "note", str(note_id))
         annotations = store.query_dicts(
             "SELECT start_char AS start, end_char AS \"end\", label, lexical_variant AS text, normalized_term AS concept, code, code_vocabulary AS vocabulary, "

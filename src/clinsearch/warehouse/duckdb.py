@@ -8,6 +8,8 @@ backend is a sibling module rather than a rewrite:
 * ``insert(table, rows)`` -- append rows (bookkeeping tables);
 * ``query(sql, params)`` -- rows as tuples; ``query_dicts`` -- rows as dicts; ``arrow`` -- an Arrow table;
 * ``count(table)``, ``close()``.
+* ``paused()`` -- a context manager that lets go of the store while a writer computes, and
+  ``give_way()`` between a long load's transactions: requests are served during a load.
 
 >>> import tempfile, pathlib
 >>> store = DuckDBStore(pathlib.Path(tempfile.mkdtemp()) / "w.duckdb")
@@ -30,6 +32,7 @@ import pyarrow as pa
 
 from clinsearch.warehouse.errors import WarehouseError
 from clinsearch.warehouse.schema import TABLES, schema_sql
+from clinsearch.warehouse.turns import GIVE_WAY_PAUSE, Turn
 
 _ARROW_TYPES = {
     "BIGINT": pa.int64(),
@@ -41,10 +44,12 @@ _ARROW_TYPES = {
 }
 
 
-# DuckDB lets one process write a file, or several read it, not both at once. A reader waits a
-# little for a load's transaction to end, a writer (a load) longer for the server's requests to
-# end; past that the store is "momentarily unavailable" (WarehouseError: HTTP 503 + Retry-After).
-LOCK_WAIT = {"read": 2.0, "write": 120.0}  # seconds
+# DuckDB lets one process write a file, or several read it, not both at once. Readers and writers
+# take turns (``turns.py``): a reader waits for a load's current transaction to end, a writer
+# (a load) for the requests being served to end, and a load gives way to requests between its
+# transactions. Past these waits the store is "momentarily unavailable" (WarehouseError: HTTP 503
+# + Retry-After).
+LOCK_WAIT = {"read": 10.0, "write": 120.0}  # seconds
 
 
 def _connect(path: Path, read_only: bool):
@@ -55,10 +60,20 @@ def _connect(path: Path, read_only: bool):
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
-                busy = " (another process is writing it: try again in a moment)" if "lock" in str(exc).lower() else ""
-                raise WarehouseError(f"{path}: cannot open the warehouse{busy} ({_first_line(exc)})") from exc
+                raise WarehouseError(f"{path}: cannot open the warehouse{_busy(exc)} ({_first_line(exc)})") from exc
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+
+def _busy(exc: BaseException) -> str:
+    return " (another process is writing it: try again in a moment)" if "lock" in str(exc).lower() or isinstance(exc, TimeoutError) else ""
+
+
+def _take_turn(path: Path, read_only: bool) -> Turn:
+    try:
+        return Turn(path, write=not read_only, timeout=LOCK_WAIT["read" if read_only else "write"])
+    except TimeoutError as exc:
+        raise WarehouseError(f"{path}: cannot open the warehouse{_busy(exc)} ({exc})") from exc
 
 
 class DuckDBStore:
@@ -67,13 +82,44 @@ class DuckDBStore:
         if read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(self.path, read_only)
+        self.read_only = read_only
+        self._in_transaction = False
+        self._open()
         if not read_only:
             self.execute(schema_sql())
-        self._in_transaction = False
+
+    def _open(self) -> None:
+        self.turn = _take_turn(self.path, self.read_only)
+        try:
+            self.con = _connect(self.path, self.read_only)
+        except BaseException:
+            self.turn.release()
+            raise
 
     def close(self) -> None:
-        self.con.close()
+        if self.turn.held:
+            self.con.close()
+            self.turn.release()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Let go of the file while the caller computes (a writer's NLP batch), and take it back:
+        requests are served meanwhile. Nothing read before may be relied on being unchanged."""
+        if self.read_only or self._in_transaction or not self.turn.held:  # nothing to let go of (or already let go)
+            yield
+            return
+        self.close()
+        try:
+            yield
+        finally:
+            self._open()
+
+    def give_way(self) -> None:
+        """Between two transactions of a long load: a writer that has held the file for a while
+        lets the requests waiting for it in (the turns module), then goes on."""
+        if self.turn.due() and not self._in_transaction:
+            with self.paused():
+                time.sleep(GIVE_WAY_PAUSE)
 
     def __enter__(self) -> "DuckDBStore":
         return self
