@@ -48,7 +48,7 @@ def test_the_data_directory_comes_from_the_environment(tmp_path, monkeypatch):
 def test_ingest_prints_a_summary_table_with_counts(data):
     result = run_cli("--data", data, "ingest", DATA / "synthea_fhir" / "hospitalInformation1603148702656.json.gz")
     assert result.exit_code == 0
-    assert "ingest summary" in result.stdout and "unmapped resource type Organization" in result.stdout
+    assert "ingest summary" in result.stdout and "│   17 │     17 │       0 │" in result.stdout  # Organizations and Locations mapped, none skipped
 
 
 def test_a_missing_path_is_a_one_line_error_naming_it(data, tmp_path):
@@ -56,3 +56,12 @@ def test_a_missing_path_is_a_one_line_error_naming_it(data, tmp_path):
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "nowhere.csv: no such file or folder" in lines[0]
+
+
+def test_overlapping_highlights_are_printed_once():
+    """A lexicon term inside a longer one ("diabetes" in "diabetes mellitus") was printed twice."""
+    from clinsearch.cli.render import highlighted
+
+    assert highlighted("type 2 diabetes mellitus.", [(7, 24), (7, 15)]) == "type 2 [bold reverse]diabetes mellitus[/bold reverse]."
+    assert highlighted("EP et TVP", [(6, 9), (0, 2), (1, 2)]) == "[bold reverse]EP[/bold reverse] et [bold reverse]TVP[/bold reverse]"
+    assert highlighted("a [b] c", [(2, 5)]) == "a [bold reverse]\\[b][/bold reverse] c"  # markup in the text stays text

@@ -33,6 +33,7 @@ class Truth:
         self.people = {p["person_id"]: p for p in self.data["patients"].values()}
         self.tables = {name: _rows(source / "sources" / "omop" / f"{name}.csv")
                        for name in ("condition_occurrence", "measurement", "drug_exposure", "procedure_occurrence", "visit_occurrence")}
+        self.deaths = {int(r["person_id"]): dt.date.fromisoformat(r["death_date"]) for r in _rows(source / "sources" / "omop" / "death.csv")}
         self.studies = []
         for path in sorted((source / "sources" / "imaging").glob("*_1.dcm")):
             ds = pydicom.dcmread(path, stop_before_pixels=True)
@@ -62,6 +63,20 @@ class Truth:
                 found[int(row["person_id"])].append(dt.date.fromisoformat(row["measurement_date"]))
         return {p: sorted(d) for p, d in found.items()}
 
+    def values(self, code: str, convert_value) -> dict[int, list[tuple[dt.date, int, float]]]:
+        """person -> [(date, measurement_id, value in the criterion's unit)], in that order."""
+        found = defaultdict(list)
+        for row in self.tables["measurement"]:
+            if row["measurement_source_value"] == code:
+                found[int(row["person_id"])].append((dt.date.fromisoformat(row["measurement_date"]), int(row["measurement_id"]),
+                                                     convert_value(float(row["value_as_number"]), row["unit_source_value"])))
+        return {p: sorted(v) for p, v in found.items()}
+
+    def indexed(self, person: int) -> dt.date:
+        """The index date without an index event: AS_OF, or the date of death before it."""
+        died = self.deaths.get(person)
+        return min(AS_OF, died) if died else AS_OF
+
     def visits(self, kind: str) -> dict[int, list[dt.date]]:
         found = defaultdict(list)
         for row in self.tables["visit_occurrence"]:
@@ -77,6 +92,12 @@ class Truth:
 def _rows(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def latest_within(values: dict[int, list[tuple[dt.date, int, float]]], person: int, index: dt.date, start: int, end: int, test) -> bool:
+    """The patient's latest value in the window passes ``test`` (a measurement's default ``value_of``)."""
+    inside = [v for day, _, v in values.get(person, []) if start <= (day - index).days <= end]
+    return bool(inside) and test(inside[-1])
 
 
 def within(events: dict[int, list[dt.date]], person: int, index: dt.date, start: int | None, end: int | None, at_least: int = 1) -> bool:
@@ -102,7 +123,7 @@ def run(demo: Path, definition: dict) -> dict[int, dt.date]:
 
 
 def everyone(truth: Truth) -> dict[int, dt.date]:
-    return {p: AS_OF for p in truth.people}
+    return {p: truth.indexed(p) for p in truth.people}
 
 
 def test_confirmed_embolism_with_cholesterol_and_no_anticoagulant_within_30_days(demo, truth):
@@ -116,9 +137,9 @@ def test_confirmed_embolism_with_cholesterol_and_no_anticoagulant_within_30_days
         "exclusion": [{"type": "drug", "codes": ["B01A*"], "window": {"from": 0, "to": 30}}],
     }
     index = {p: d[0] for p, d in truth.notes("ep").items()}
-    cholesterol = truth.measured("2093-3", lambda v, unit: convert(v, unit, "g/L", "cholesterol") >= 1.5)
+    cholesterol = truth.values("2093-3", lambda v, unit: convert(v, unit, "g/L", "cholesterol"))
     anticoagulants = truth.coded("drug_exposure", "drug_source_value", "drug_exposure_start_date", ("B01A",))
-    expected = {p: d for p, d in index.items() if truth.age(p, d) >= 18 and within(cholesterol, p, d, -365, 365)
+    expected = {p: d for p, d in index.items() if truth.age(p, d) >= 18 and latest_within(cholesterol, p, d, -365, 365, lambda v: v >= 1.5)
                 and not within(anticoagulants, p, d, 0, 30)}
     assert len(index) > 10
     assert run(demo, definition) == expected
@@ -127,7 +148,7 @@ def test_confirmed_embolism_with_cholesterol_and_no_anticoagulant_within_30_days
 def test_coded_ischaemic_heart_disease_or_embolism_in_women(demo, truth):
     definition = {"name": "I2x", "inclusion": [{"type": "condition", "codes": ["I2*"]}, {"type": "demographics", "sex": "F"}]}
     coded = truth.coded("condition_occurrence", "condition_source_value", "condition_start_date", ("I2",))
-    expected = {p: AS_OF for p in coded if truth.people[p]["sex"] == "F"}
+    expected = {p: truth.indexed(p) for p in coded if truth.people[p]["sex"] == "F"}
     assert expected
     assert run(demo, definition) == expected
 
@@ -140,7 +161,7 @@ def test_written_diabetes_with_two_high_hba1c_in_ifcc_units(demo, truth):
     ]}
     written = truth.notes("diabete_t2")
     high = truth.measured("4548-4", lambda v, unit: convert(v, unit, "mmol/mol", "hba1c") >= 53)
-    expected = {p: AS_OF for p in written if len(high.get(p, [])) >= 2}
+    expected = {p: truth.indexed(p) for p in written if len(high.get(p, [])) >= 2}
     assert expected and len(expected) < len(written)
     assert run(demo, definition) == expected
 
@@ -149,7 +170,7 @@ def test_embolism_ruled_out_and_never_affirmed(demo, truth):
     definition = {"name": "EP écartée", "inclusion": [{"type": "text", "query": "neg:EP"}], "exclusion": [{"type": "text", "query": "EP"}]}
     negated = truth.notes("ep", ("negated",))
     affirmed = truth.notes("ep")
-    expected = {p: AS_OF for p in negated if p not in affirmed}
+    expected = {p: truth.indexed(p) for p in negated if p not in affirmed}
     assert expected
     assert run(demo, definition) == expected
 
@@ -168,7 +189,7 @@ def test_frequent_emergency_visitors_under_70(demo, truth):
     definition = {"name": "urgences", "inclusion": [{"type": "visit", "kind": "emergency", "at_least": 2}],
                   "exclusion": [{"type": "demographics", "age": {"min": 70}}]}
     emergencies = truth.visits("emergency")
-    expected = {p: AS_OF for p, d in emergencies.items() if len(d) >= 2 and truth.age(p, AS_OF) < 70}
+    expected = {p: truth.indexed(p) for p, d in emergencies.items() if len(d) >= 2 and truth.age(p, truth.indexed(p)) < 70}
     assert expected
     assert run(demo, definition) == expected
 
@@ -188,7 +209,7 @@ def test_chest_ct_and_lung_cancer_in_the_notes(demo, truth):
                                                    {"type": "text", "query": "cancer du poumon"}]}
     scanned = {p for p, _, modality, part in truth.studies if modality == "CT" and part == "CHEST"}
     cancer = truth.notes("cancer_poumon")
-    expected = {p: AS_OF for p in scanned if p in cancer}
+    expected = {p: truth.indexed(p) for p in scanned if p in cancer}
     assert scanned
     assert run(demo, definition) == expected
 
@@ -199,7 +220,7 @@ def test_family_history_of_diabetes_without_diabetes(demo, truth):
     family = truth.notes("diabete_t2", ("family",))
     written = truth.notes("diabete_t2")
     coded = truth.coded("condition_occurrence", "condition_source_value", "condition_start_date", ("E11",))
-    expected = {p: AS_OF for p in family if p not in written and p not in coded}
+    expected = {p: truth.indexed(p) for p in family if p not in written and p not in coded}
     assert expected
     assert run(demo, definition) == expected
 
@@ -209,7 +230,7 @@ def test_fasting_glucose_in_grams_per_litre_at_least_twice_without_suspected_dia
                   "exclusion": [{"type": "text", "query": "hyp:DT2"}]}
     high = truth.measured("2345-7", lambda v, unit: convert(v, unit, "g/L", "glucose") >= 1.26)
     suspected = truth.notes("diabete_t2", ("hypothetical",))
-    expected = {p: AS_OF for p, d in high.items() if len(d) >= 2 and p not in suspected}
+    expected = {p: truth.indexed(p) for p, d in high.items() if len(d) >= 2 and p not in suspected}
     assert expected
     assert run(demo, definition) == expected
 
@@ -219,10 +240,23 @@ def test_last_copd_mention_with_high_creatinine_in_the_two_years_before(demo, tr
     definition = {"name": "BPCO et créatinine", "index": {"event": {"type": "text", "query": "BPCO"}, "occurrence": "last"},
                   "inclusion": [{"type": "measurement", "code": "2160-0", "min": 1.5, "unit": "mg/dL", "window": {"from": -730, "to": 0}}]}
     copd = {p: d[-1] for p, d in truth.notes("bpco").items()}
-    creatinine = truth.measured("2160-0", lambda v, unit: convert(v, unit, "mg/dL", "creatinine") >= 1.5)
-    expected = {p: d for p, d in copd.items() if within(creatinine, p, d, -730, 0)}
+    creatinine = truth.values("2160-0", lambda v, unit: convert(v, unit, "mg/dL", "creatinine"))
+    expected = {p: d for p, d in copd.items() if latest_within(creatinine, p, d, -730, 0, lambda v: v >= 1.5)}
     assert expected and len(expected) < len(copd)
     assert run(demo, definition) == expected
+    ever = truth.measured("2160-0", lambda v, unit: convert(v, unit, "mg/dL", "creatinine") >= 1.5)
+    anywhere = {p: d for p, d in copd.items() if within(ever, p, d, -730, 0)}
+    assert len(anywhere) > len(expected)  # "any value" is another cohort, asked for by name:
+    definition["inclusion"][0]["value_of"] = "any"
+    assert run(demo, definition) == anywhere
+
+
+def test_deceased_patients_are_indexed_and_aged_at_their_death(demo, truth):
+    with open_store(demo, read_only=True) as store:
+        cohort = build(store, demo, read({"name": "tous", "as_of": AS_OF.isoformat()}))
+    died = {p for p, d in truth.deaths.items() if d < AS_OF}
+    assert died and cohort.deceased == {p: "death" for p in died}
+    assert cohort.as_dict()["index_dates"]["at_death"] == len(died)
 
 
 def test_text_filters_apply_note_by_note(demo, truth):

@@ -22,7 +22,15 @@ def copy(folder: Path, *names: str) -> Path:
     return folder
 
 
+def patients(data: Path, tmp_path: Path) -> None:
+    """The patients of pydicom's test files (PatientID 1CT1 and 4MR1), loaded first: an image
+    of a patient the warehouse does not have is quarantined."""
+    (tmp_path / "person.csv").write_text("person_id,year_of_birth,person_source_value\n1,1950,1CT1\n2,1960,4MR1\n")
+    assert load(data, tmp_path / "person.csv").ok
+
+
 def test_real_dicom_files_become_one_image_occurrence_per_series(data, tmp_path):
+    patients(data, tmp_path)
     folder = copy(tmp_path / "pacs", "CT_small.dcm", "MR_small.dcm")
     result = load(data, folder)
     assert result.ok and result.summaries[0].format == "dicom"
@@ -33,6 +41,7 @@ def test_real_dicom_files_become_one_image_occurrence_per_series(data, tmp_path)
 
 
 def test_instances_of_one_series_are_counted_in_one_row(data, tmp_path):
+    patients(data, tmp_path)
     folder = copy(tmp_path / "pacs", "MR_small.dcm")
     shutil.copy(bundled("MR_small.dcm"), folder / "MR_small_copy.dcm")
     load(data, folder)
@@ -47,6 +56,7 @@ def test_images_are_tied_to_the_person_with_that_patient_id(data, tmp_path):
 
 
 def test_truncated_files_are_quarantined_and_the_intact_ones_load(data, tmp_path):
+    patients(data, tmp_path)
     folder = copy(tmp_path / "pacs", "CT_small.dcm", "MR_truncated.dcm", "rtplan_truncated.dcm")
     cut = folder / "CT_cut.dcm"
     cut.write_bytes(bundled("CT_small.dcm").read_bytes()[:3000])
@@ -56,6 +66,14 @@ def test_truncated_files_are_quarantined_and_the_intact_ones_load(data, tmp_path
     assert reasons["MR_truncated.dcm"].startswith("truncated DICOM file: pixel data needs 8192 bytes")
     assert reasons["rtplan_truncated.dcm"].startswith("truncated DICOM header")
     assert "CT_cut.dcm" in reasons
+
+
+def test_an_image_of_a_patient_the_warehouse_does_not_have_is_quarantined_not_loaded(data, tmp_path):
+    result = load(data, copy(tmp_path / "pacs", "CT_small.dcm"))
+    assert result.summaries[0].status == "quarantined" and result.summaries[0].orphans == 1
+    assert counts(data)["image_occurrence"] == 0
+    reason = quarantine(data)[0]["reason"]
+    assert reason.startswith("no patient with person_id") and "person_source_value '1CT1'" in reason
 
 
 def test_a_file_without_patient_id_is_quarantined(data, tmp_path):

@@ -15,6 +15,15 @@ from tests.helpers import DATA, counts, load, make_pdf, quarantine, query, run_c
 PERSON = "person_id,year_of_birth,person_source_value\n7,1950,IPP7\n"
 
 
+def person7(data: Path, tmp_path: Path) -> None:
+    """The patient the documents below belong to, loaded first (a note of a patient the
+    warehouse does not have is quarantined)."""
+    folder = tmp_path.with_name(tmp_path.name + "-persons")  # beside the folders the tests load whole
+    folder.mkdir(exist_ok=True)
+    (folder / "person.csv").write_text(PERSON)
+    assert load(data, folder / "person.csv").ok
+
+
 def sidecar(path: Path, **meta) -> Path:
     path.with_name(path.name + ".json").write_text(json.dumps(meta), encoding="utf-8")
     return path
@@ -42,6 +51,7 @@ def test_a_text_note_with_a_sidecar_is_tied_to_the_patient_by_ipp(data, tmp_path
 
 
 def test_a_latin1_text_note_is_decoded(data, tmp_path):
+    person7(data, tmp_path)
     note = tmp_path / "cr.txt"
     note.write_bytes("Embolie pulmonaire écartée.".encode("latin-1"))
     sidecar(note, person_id=7, date="2024-03-12")
@@ -50,6 +60,7 @@ def test_a_latin1_text_note_is_decoded(data, tmp_path):
 
 
 def test_docx_and_pdf_documents_are_read_from_a_manifest(data, tmp_path):
+    person7(data, tmp_path)
     (tmp_path / "a.docx").write_bytes(make_docx(["Compte rendu opératoire", "Appendicectomie sans complication."]))
     (tmp_path / "b.pdf").write_bytes(make_pdf(["Scanner thoracique", "Absence d'embolie pulmonaire."]))
     (tmp_path / "c.md").write_text("# Consultation\n\nSuspicion de BPCO.", encoding="utf-8")
@@ -63,6 +74,7 @@ def test_docx_and_pdf_documents_are_read_from_a_manifest(data, tmp_path):
 
 
 def test_a_pdf_without_a_text_layer_is_quarantined_and_the_others_load(data, tmp_path):
+    person7(data, tmp_path)
     (tmp_path / "scan.pdf").write_bytes(make_pdf([]))
     (tmp_path / "ok.txt").write_text("HTA.", encoding="utf-8")
     (tmp_path / "manifest.csv").write_text("file,person_id,date\nscan.pdf,7,2024-01-01\nok.txt,7,2024-01-02\n")
@@ -82,6 +94,7 @@ def test_a_document_without_sidecar_or_manifest_is_a_clear_error(data, tmp_path)
 
 
 def test_manifest_lines_with_bad_metadata_are_quarantined_by_line(data, tmp_path):
+    person7(data, tmp_path)
     for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
         (tmp_path / name).write_text("Texte.", encoding="utf-8")
     (tmp_path / "e.txt").write_bytes(b"\x00\x01\x02binary\x00")
@@ -98,6 +111,7 @@ def test_manifest_lines_with_bad_metadata_are_quarantined_by_line(data, tmp_path
 
 
 def test_a_broken_docx_is_quarantined(data, tmp_path):
+    person7(data, tmp_path)
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "manifest.csv").write_text("file,person_id,date\nbroken.docx,7,2024-01-01\n")
     load(data, tmp_path)
@@ -116,6 +130,7 @@ def test_mtsamples_reports_load_as_english_notes_through_a_notes_csv_sidecar(dat
 
 
 def test_loading_a_manifest_twice_changes_nothing_until_a_document_changes(data, tmp_path):
+    person7(data, tmp_path)
     (tmp_path / "a.txt").write_text("Première version.", encoding="utf-8")
     (tmp_path / "manifest.csv").write_text("file,person_id,date\na.txt,7,2024-01-01\n")
     load(data, tmp_path)

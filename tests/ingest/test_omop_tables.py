@@ -17,6 +17,11 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+def person1(data: Path, tmp_path: Path) -> None:
+    """Patient 1, loaded first: a row of a patient the warehouse does not have is quarantined."""
+    assert load(data, write(tmp_path / "person.csv", "person_id,year_of_birth\n1,1950\n")).ok
+
+
 def test_a_utf8_csv_loads_into_the_table_named_by_the_file(data, tmp_path):
     path = write(tmp_path / "person.csv", "person_id,gender_concept_id,year_of_birth,person_source_value\n1,8507,1950,IPP1\n2,8532,1961,IPP2\n")
     assert load(data, path).ok
@@ -24,6 +29,7 @@ def test_a_utf8_csv_loads_into_the_table_named_by_the_file(data, tmp_path):
 
 
 def test_a_latin1_semicolon_csv_with_decimal_commas_and_french_dates_loads(data, tmp_path):
+    person1(data, tmp_path)
     text = "measurement_id;person_id;measurement_date;value_as_number;unit_source_value;measurement_source_value\n1;1;04/03/2021;5,4;mmol/L;Cholestérol\n"
     path = write(tmp_path / "MEASUREMENT.csv", text, encoding="latin-1")
     assert load(data, path).ok
@@ -31,6 +37,7 @@ def test_a_latin1_semicolon_csv_with_decimal_commas_and_french_dates_loads(data,
 
 
 def test_parquet_tables_load_with_their_types(data, tmp_path):
+    person1(data, tmp_path)
     table = pa.table({"note_id": [1, 2], "person_id": [1, 1], "note_date": [dt.date(2024, 1, 2), dt.date(2024, 1, 3)], "note_text": ["Pas de diabète.", "HTA connue."]})
     pq.write_table(table, tmp_path / "note.parquet")
     assert load(data, tmp_path / "note.parquet").ok
@@ -52,6 +59,7 @@ def test_an_unknown_column_is_refused_with_its_name(data, tmp_path):
 
 
 def test_bad_values_are_quarantined_by_line_and_the_good_lines_load(data, tmp_path):
+    person1(data, tmp_path)
     text = (
         "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n"
         "1,1,2021-01-01,I10\n"
@@ -86,6 +94,7 @@ def test_an_empty_file_is_one_clear_error(data, tmp_path):
 
 
 def test_multiline_quoted_notes_keep_their_line_numbers(data, tmp_path):
+    person1(data, tmp_path)
     text = 'note_id,person_id,note_date,note_text\n1,1,2024-01-01,"Ligne 1\nLigne 2"\n2,1,pas une date,"x"\n'
     load(data, write(tmp_path / "note.csv", text))
     assert query(data, "SELECT note_text FROM note") == [("Ligne 1\nLigne 2",)]

@@ -23,6 +23,7 @@ def warehouse(data, tmp_path):
         (folder / name).write_text(text, encoding="utf-8")
         lines.append(f"{name},1,2024-01-01,{language or ''}")
     (folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "person.csv").write_text("person_id,year_of_birth\n1,1960\n", encoding="utf-8")
     assert load(data, folder).ok
     return folder
 
@@ -94,6 +95,7 @@ def test_ingest_runs_the_nlp_on_new_notes(data, tmp_path):
     folder.mkdir()
     (folder / "a.txt").write_text("Pas de BPCO.", encoding="utf-8")
     (folder / "manifest.csv").write_text("file,person_id,date\na.txt,1,2024-01-01\n", encoding="utf-8")
+    (folder / "person.csv").write_text("person_id,year_of_birth\n1,1960\n", encoding="utf-8")
     result = run_cli("--data", data, "ingest", "--json", folder)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["nlp"]["processed"] == 1

@@ -17,6 +17,7 @@ def warehouse(data, folder):
         (folder / f"n{number}.txt").write_text(text, encoding="utf-8")
         lines.append(f"n{number}.txt,1,2024-01-0{number + 1}")
     (folder / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "person.csv").write_text("person_id,year_of_birth\n1,1960\n", encoding="utf-8")
     assert run_cli("--data", data, "ingest", "--no-nlp", folder).exit_code == 0
 
 

@@ -38,9 +38,12 @@ def test_framingham_matches_the_cvrisk_r_package_example():
     assert round(risk, 2) == 13.53
 
 
-def test_framingham_is_refused_outside_30_to_74():
+def test_framingham_is_refused_outside_30_to_74_as_out_of_domain_not_missing():
     result = compute("framingham", {"age": "80", "sex": "male", "total_chol": "5", "hdl": "1.2", "sbp": "130", "treated": "0", "smoker": "0", "diabetes": "0"})
-    assert not result.computed and "valid from 30 to 74" in result.missing[-1]["reason"]
+    assert not result.computed and result.status == "out_of_domain" and result.missing == []
+    assert "outside the validated age range 30-74" in result.refusals[0]["reason"]
+    # the domain answer comes first: with the cholesterol unknown as well, it is still out of domain
+    assert compute("framingham", {"age": "80", "sex": "male"}).status == "out_of_domain"
 
 
 def test_ckd_epi_2021_matches_the_nkf_calculator():
@@ -189,5 +192,5 @@ def test_bmi_converts_pounds_and_inches(warehouse):
 
 def test_framingham_reads_the_antihypertensive_treatment(warehouse):
     result = patient(warehouse, "framingham", 1)
-    assert not result.computed  # 79: outside 30-74, and no cholesterol
-    assert {m["name"] for m in result.missing} >= {"total_chol", "hdl"}
+    assert not result.computed and result.status == "out_of_domain"  # 79: outside 30-74 (and no cholesterol: not asked)
+    assert result.refusals[0]["name"] == "age" and "the patient is 79" in result.refusals[0]["reason"]

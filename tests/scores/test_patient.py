@@ -148,6 +148,7 @@ def test_every_synthea_adult_with_a_lipid_panel_gets_score2_or_score2_op(tmp_pat
         assert sources["total_chol"].startswith("measurement") and "mg/dL" in sources["total_chol"]
         assert sources["sbp"].startswith("measurement") and sources["smoker"].startswith("observation")
         assert 0 < result.value < 100
-    reasons = [r.missing[0]["name"] for r in outcomes.values() if not r.computed]
+    reasons = [r.reasons[0]["name"] for r in outcomes.values() if not r.computed]
     assert len(reasons) == 14 and set(reasons) <= {"alive", "age", "total_chol", "hdl", "sbp", "smoker"}
     assert reasons.count("alive") >= 5
+    assert {r.status for r in outcomes.values() if r.reasons and r.reasons[0]["name"] == "alive"} == {"not_applicable"}

@@ -76,7 +76,7 @@ def test_outside_the_validity_domain_nothing_is_computed():
         if name == "score2-diabetes":
             given.update(diabetes="1", age_at_diagnosis="60", hba1c="50", egfr="90")
         result = compute(name, given)
-        assert result.value is None and result.missing[0]["name"] == "age" and age in result.missing[0]["reason"]
+        assert result.value is None and result.status == "out_of_domain" and result.refusals[0]["name"] == "age" and age in result.refusals[0]["reason"]
 
 
 def test_missing_inputs_are_listed_never_defaulted():

@@ -36,6 +36,7 @@ def write_hospital(folder: Path, notes=NOTES) -> Path:
     omop = folder / "omop"
     omop.mkdir()
     (omop / "care_site.csv").write_text(CARE_SITES, encoding="utf-8")
+    (omop / "person.csv").write_text("person_id,year_of_birth\n" + "".join(f"{i},{1950 + i}\n" for i in range(1, 10)), encoding="utf-8")
     (omop / "condition_occurrence.csv").write_text(CONDITIONS, encoding="utf-8")
     return folder
 

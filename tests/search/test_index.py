@@ -17,6 +17,7 @@ def note_folder(tmp_path, name: str, text: str, person: int = 20):
     folder.mkdir()
     (folder / f"{name}.txt").write_text(text, encoding="utf-8")
     (folder / "manifest.csv").write_text(f"file,person_id,date,type\n{name}.txt,{person},2024-05-05,CRH\n", encoding="utf-8")
+    (folder / "person.csv").write_text(f"person_id,year_of_birth\n{person},1960\n", encoding="utf-8")
     return folder
 
 

@@ -22,7 +22,7 @@ def write(folder, n: int = 40):
     for i in range(n):
         text = NEGATED if i % 2 else AFFIRMED
         (folder / f"n{i}.txt").write_text(text + " " + "Suivi en consultation. " * 20, encoding="utf-8")
-        (folder / f"n{i}.txt.json").write_text(json.dumps({"person_source_value": f"P{i}", "date": "2024-01-10", "type": "CRI"}), encoding="utf-8")
+        (folder / f"n{i}.txt.json").write_text(json.dumps({"person_source_value": f"P{i}", "date": "2024-01-10", "type": "CRI", "create_persons": True}), encoding="utf-8")
     return folder
 
 

@@ -12,7 +12,7 @@ from tests.helpers import run_cli
 def write(folder):
     folder.mkdir()
     (folder / "cr.txt").write_text("Angioscanner : pas d'embolie pulmonaire.", encoding="utf-8")
-    (folder / "cr.txt.json").write_text('{"person_source_value": "IPP1", "date": "2024-01-10", "type": "CRI"}', encoding="utf-8")
+    (folder / "cr.txt.json").write_text('{"person_source_value": "IPP1", "date": "2024-01-10", "type": "CRI", "create_persons": true}', encoding="utf-8")
     return folder
 
 

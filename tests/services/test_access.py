@@ -101,6 +101,16 @@ def test_a_department_restricted_clinician_reads_only_the_notes_of_their_departm
         patients.note(pneumologie, 987654)
     assert not search_service.search(pneumologie, "accident vasculaire cérébral")["documents"]
     assert search_service.search(request(data, "clinician"), "accident vasculaire cérébral")["documents"]
+    a2 = note_of(data, "a2.txt")  # its stroke is evidence for the scores of whoever may read it
+    cited = lambda r: {str(i.get("source", "")) for s in scores.score_panel(r, "1") for i in s.get("inputs", [])}  # noqa: E731
+    assert any(f"note {a2}" in c for c in cited(request(data, "clinician")))
+    assert not any(f"note {a2}" in c for c in cited(pneumologie))
+    export = lambda r, folder: cohorts.export_cohort(r, {"name": "p1", "inclusion": [{"type": "text", "query": "embolie pulmonaire"}]}, folder)  # noqa: E731
+    import pyarrow.parquet as pq
+    export(pneumologie, data.parent / "export-pneumo")
+    assert note_of(data, "a2.txt") not in pq.read_table(data.parent / "export-pneumo" / "note.parquet").column("note_id").to_pylist()
+    export(request(data, "clinician"), data.parent / "export-all")
+    assert note_of(data, "a2.txt") in pq.read_table(data.parent / "export-all" / "note.parquet").column("note_id").to_pylist()
     named = request(data, "clinician", departments=("Pneumologie",), patients=(1,))  # a patient given by name is seen whole
     assert len(patients.patient_record(named, "1")["notes"]) == 2
     assert patients.note(named, note_of(data, "a2.txt"))["person_id"] == 1

@@ -87,7 +87,7 @@ def test_a_load_waits_for_the_readers_instead_of_failing(hospital, tmp_path):
     more = tmp_path / "more"
     more.mkdir()
     (more / "extra.txt").write_text("Hypertension artérielle.", encoding="utf-8")
-    (more / "extra.txt.json").write_text('{"person_source_value": "X1", "date": "2024-02-01"}', encoding="utf-8")
+    (more / "extra.txt.json").write_text('{"person_source_value": "X1", "date": "2024-02-01", "create_persons": true}', encoding="utf-8")
     result = run_cli("--data", hospital, "ingest", "--no-nlp", more)
     reader.wait()
     assert result.exit_code == 0, result.stderr

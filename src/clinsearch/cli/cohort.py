@@ -27,8 +27,9 @@ def cohort_command(data: Path, definition: str | None, compare: str | None, expo
 
     \b
     DEFINITION is a JSON file (schema: docs/cohorts.md) or the name of a saved
-    cohort. Criteria: demographics, condition (CIM-10, I21*), measurement (LOINC,
-    threshold and unit), drug (ATC), procedure (CCAM), imaging, visit, and text
+    cohort. Criteria: demographics, condition (CIM-10, I21*; SNOMED:44054006),
+    measurement (LOINC, the latest value's bounds and unit), drug (ATC;
+    RxNorm:860975), procedure (CCAM), imaging, visit, and text
     (any search query, negation-aware), each with a window in days around the
     index event and an occurrence count. Prints the attrition table and Table 1.
     Every export is written to the audit log.
@@ -65,6 +66,10 @@ def cohort_command(data: Path, definition: str | None, compare: str | None, expo
 
 def show(result: dict) -> None:
     out.print(f"[bold]{escape(result['name'])}[/bold]: {result['size']} patients ({result['seconds']:.2f} s)")
+    index = result.get("index_dates")
+    if index:
+        out.print(f"index date: {index['as_of']} (no index event)" + (f"; {index['at_death']} deceased patient(s) at their date of death" if index["at_death"] else "")
+                  + (f", {index['at_last_record']} dead at an unknown date at their last record" if index["at_last_record"] else ""))
     table = Table(title="attrition")
     for column in ("step", "criterion", "remaining", "removed"):
         table.add_column(column, overflow="fold")

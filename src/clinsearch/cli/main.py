@@ -8,6 +8,8 @@ import click
 
 from clinsearch import __version__
 from clinsearch.cli import annotate, cohort, demo, evaluate, score, search, serve, users, warehouse
+from clinsearch.cli.quarantine import quarantine_group
+from clinsearch.cli.vocabulary import vocabulary_group
 from clinsearch.config import data_dir
 
 
@@ -25,3 +27,5 @@ for command in (warehouse.ingest_command, warehouse.stats_command, demo.demo_com
                 users.audit_group, serve.serve_command, annotate.annotate_command):
     main.add_command(command)
 
+main.add_command(vocabulary_group)
+main.add_command(quarantine_group)

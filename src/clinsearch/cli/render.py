@@ -102,14 +102,44 @@ def search(result: dict) -> None:
         for p in result["patients"]:
             table.add_row(str(p["person_id"]), str(p["hits"]), "yes" if p["coded"] else "", str(p["last_date"] or ""))
         out.print(table)
+        for p in result["patients"]:
+            out.print(f"  patient {escape(str(p['person_id']))}: {escape(why(p))}", soft_wrap=True)
+        out.print("[dim]patients: every term anywhere in the record, an excluded term in none of its documents; "
+                  "documents: the query within each document (see docs/search.md)[/dim]", soft_wrap=True)
     for name, values in result["facets"].items():
         if values:
             out.print(f"[dim]{name}: " + escape(", ".join(f"{k} {v}" for k, v in values.items())) + "[/dim]", soft_wrap=True)
 
 
+def why(patient: dict) -> str:
+    """A patient row's reasons: ``EP: notes, coded; not neg:TVP; CRH 2021-03-02 (note 12)``."""
+    parts = []
+    for reason in patient.get("why", []):
+        if reason["excluded"]:
+            parts.append(f"not {reason['term']}")
+        else:
+            where = [w for w, yes in (("documents", reason["in_documents"]), ("coded data", reason["in_coded_data"])) if yes]
+            parts.append(f"{reason['term']}: {', '.join(where) or '-'}")
+    for d in patient.get("documents", []):
+        parts.append(f"{d['title']} {d['date'] or ''} ({'note ' + str(d['note_id']) if d['note_id'] else d['source'] + ' ' + str(d['id'])})".replace("  ", " "))
+    return "; ".join(parts)
+
+
 def highlighted(text: str, highlights) -> str:
+    """``text`` with its highlights marked; overlapping or nested highlights (``diabète`` inside
+    ``diabète de type 2``) are marked once, as their union.
+
+    >>> highlighted("diabetes mellitus", [(0, 17), (0, 8)])
+    '[bold reverse]diabetes mellitus[/bold reverse]'
+    """
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in highlights):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        elif start < end:
+            merged.append([start, end])
     parts, at = [], 0
-    for start, end in highlights:
+    for start, end in merged:
         parts.append(escape(text[at:start]) + "[bold reverse]" + escape(text[start:end]) + "[/bold reverse]")
         at = end
     return "".join(parts) + escape(text[at:])

@@ -23,7 +23,7 @@ from clinsearch.services.choices import REGIONS
 @click.option("--max-age-days", default=5 * 365, show_default=True, type=click.IntRange(min=1), help="Inputs older than this are flagged stale.")
 @click.option("--cohort", "cohort_file", type=click.Path(path_type=Path), help="Compute it for every patient of a cohort (a definition), at each index date.")
 @click.option("--export", "export_path", type=click.Path(path_type=Path), help="With --cohort: write the rows to FILE.csv or FILE.parquet.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"score", "value", "unit", "category", "inputs": [...], "missing": [...], "reference", ...}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"score", "status", "value", "unit", "category", "inputs": [...], "missing": [...], "refusals": [...], "reference", ...}.')
 @click.pass_obj
 def score_command(data: Path, name: str, person_id: int | None, settings: tuple[str, ...], region: str, at, max_age_days: int,
                   cohort_file: Path | None, export_path: Path | None, as_json: bool) -> None:
@@ -38,6 +38,9 @@ def score_command(data: Path, name: str, person_id: int | None, settings: tuple[
     Cohort:     clinsearch --data DIR score score2 --cohort adults.json --export s.csv
     Units: sbp mmHg, cholesterol mmol/L, HbA1c mmol/mol, eGFR mL/min/1.73 m2,
       creatinine mg/dL, weight kg, height cm; conditions 0|1 (chf=1 ...).
+    Status: computed, stale (computed, an input is old), missing (an input is not
+      found), not_applicable (CHA2DS2-VASc, HAS-BLED without atrial fibrillation),
+      out_of_domain (outside the model's validated ages).
     Exit code 1 when the score cannot be computed (the reasons are listed).
     """
     from clinsearch.services import scores
@@ -68,7 +71,8 @@ def score_command(data: Path, name: str, person_id: int | None, settings: tuple[
     else:
         show(result)
     if result["value"] is None:
-        err.print(f"[red]error:[/red] {result['score']}: " + "; ".join(f"{m['name']}: {m['reason']}" for m in result["missing"]), soft_wrap=True)
+        reasons = [*result["refusals"], *result["missing"]]
+        err.print(f"[red]error:[/red] {result['score']} {result['status'].replace('_', ' ')}: " + "; ".join(f"{m['name']}: {m['reason']}" for m in reasons), soft_wrap=True)
         sys.exit(1)
 
 
@@ -111,13 +115,15 @@ def show(result: dict) -> None:
     if result["value"] is not None:
         out.print(f"[bold]{result['model']}[/bold]{who}: [bold]{result['value']:.1f} {result['unit']}[/bold] ({result['category']})")
     else:
-        out.print(f"[bold]{result['model']}[/bold]{who}: not computed")
+        out.print(f"[bold]{result['model']}[/bold]{who}: not computed ({result['status'].replace('_', ' ')})")
     table = Table(title="inputs")
     for column in ("input", "value", "unit", "date", "source"):
         table.add_column(column, overflow="fold")
     for i in result["inputs"]:
         table.add_row(i["name"], str(i["value"]), i["unit"] or "", str(i["date"] or ""), escape(i["source"]))
     out.print(table)
+    for r in result["refusals"]:
+        out.print(f"[red]{r['status'].replace('_', ' ')}[/red] {r['name']}: {escape(r['reason'])}")
     for m in result["missing"]:
         out.print(f"[red]missing[/red] {m['name']}: {escape(m['reason'])}")
     for s in result["stale"]:

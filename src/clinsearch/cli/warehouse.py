@@ -1,4 +1,4 @@
-"""Loading and maintaining the warehouse: ``ingest``, ``nlp``, ``index``, ``stats``."""
+"""Loading and maintaining the warehouse: ``ingest``, ``nlp`` (and ``nlp evaluate``), ``index``, ``stats``."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def report_problems(result) -> None:
         if summary.status == "failed":
             err.print(f"[red]error:[/red] {summary.source}: {summary.message}", soft_wrap=True)
         elif summary.quarantined:
-            err.print(f"[yellow]quarantined:[/yellow] {summary.source}: {summary.quarantined} record(s); see 'clinsearch stats'", soft_wrap=True)
+            err.print(f"[yellow]{summary.status}:[/yellow] {summary.source}: {summary.quarantined} record(s){'; ' + summary.message if summary.message else ''}; see 'clinsearch quarantine list'", soft_wrap=True)
 
 
 @click.command("stats")
@@ -72,30 +72,88 @@ def stats_command(data: Path, as_json: bool) -> None:
     render.stats(data, counts, reasons)
 
 
-@click.command("nlp")
+@click.group("nlp", invoke_without_command=True)
 @click.option("--processes", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
 @click.option("--spark", is_flag=True, help="Annotate in Apache Spark (pyspark) instead of local worker processes.")
 @click.option("--master", default="local[*]", show_default=True, help="Spark master URL (with --spark).")
 @click.option("--reprocess", is_flag=True, help="Also annotate again the notes annotated by an earlier NLP version (after an upgrade).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-@click.pass_obj
-def nlp_command(data: Path, processes: int | None, spark: bool, master: str, reprocess: bool, as_json: bool) -> None:
+@click.pass_context
+def nlp_command(ctx: click.Context, processes: int | None, spark: bool, master: str, reprocess: bool, as_json: bool) -> None:
     """Run the clinical NLP on every new or changed note, write note_nlp, update the search index.
 
     Notes annotated by an earlier version of the NLP keep their annotations until you ask for
-    them to be annotated again with --reprocess (docs/nlp.md)."""
+    them to be annotated again with --reprocess (docs/nlp.md). 'clinsearch nlp evaluate PATH'
+    measures the NLP on your own annotated notes instead."""
+    if ctx.invoked_subcommand is not None:
+        return
     from clinsearch.services.errors import WarehouseError
     from clinsearch.services.pipeline import process
 
     try:
         with StageBars(enabled=not as_json) as stages:
-            run = process(data, processes=processes, spark=spark, master=master, reprocess=reprocess, on_progress=stages)
+            run = process(ctx.obj, processes=processes, spark=spark, master=master, reprocess=reprocess, on_progress=stages)
     except WarehouseError as exc:
         fail(str(exc))
     if as_json:
         echo_json({**run.nlp.as_dict(), "index": run.index.as_dict()})
     else:
         render.run(run)
+
+
+@nlp_command.command("evaluate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the notes [default: detected for each note].")
+@click.option("--exact", is_flag=True, help="An entity is found only with exactly the annotated span [default: overlapping spans match].")
+@click.option("--json", "as_json", is_flag=True, help='Print {"notes", "entities", "match", "labels": {LABEL: {"gold", "predicted", "precision", "recall", "f1"}}, "qualifiers": {...}}.')
+def nlp_evaluate_command(path: Path, lang: str | None, exact: bool, as_json: bool) -> None:
+    """Measure the NLP on annotated notes: precision, recall and F1 per entity label and per
+    qualifier (negated, hypothesis, family).
+
+    \b
+    PATH: BRAT standoff (NAME.txt + NAME.ann, attributes such as Negation,
+      Hypothesis, Family), a .jsonl file of {"text", "entities": [{"start",
+      "end", "label", "negated", "hypothesis", "family"}]}, or a folder of them.
+    Labels are compared with the lexicon concept, the code (E11 covers E11.9) or
+      the kind (cim10, drug, date ...) of the entities found; the qualifiers are
+      judged on every annotated mention (docs/nlp.md).
+    Exit code 1, with the file and line, when an annotation file cannot be read."""
+    from clinsearch.services.nlp_evaluation import AnnotationError, evaluate_annotations
+
+    try:
+        result = evaluate_annotations(path, lang, exact)
+    except AnnotationError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(result)
+        return
+    _evaluation_tables(result)
+
+
+def _evaluation_tables(result: dict) -> None:
+    from rich.table import Table
+
+    from clinsearch.cli.console import out
+
+    def number(value) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    out.print(f"{result['notes']} note(s), {result['entities']} annotated entities, spans matched by {result['match']}")
+    labels = Table(title="entities per label")
+    for column in ("label", "gold", "predicted", "precision", "recall", "F1"):
+        labels.add_column(column, justify="left" if column == "label" else "right")
+    for label, row in result["labels"].items():
+        labels.add_row(label, str(row["gold"]), str(row["predicted"]), number(row["precision"]), number(row["recall"]), number(row["f1"]))
+    out.print(labels)
+    qualifiers = Table(title="qualifiers, on every annotated entity")
+    for column in ("qualifier", "n", "positives", "precision", "recall", "F1"):
+        qualifiers.add_column(column, justify="left" if column == "qualifier" else "right")
+    for name, row in result["qualifiers"].items():
+        if isinstance(row, dict):
+            qualifiers.add_row(name, str(row["n"]), str(row["positives"]), number(row["precision"]), number(row["recall"]), number(row["f1"]))
+    out.print(qualifiers)
+    if result["qualifiers"]["not_found"]:
+        out.print(f"[yellow]{result['qualifiers']['not_found']} annotated entities not found even as target terms (counted as not qualified)[/yellow]")
 
 
 @click.command("index")

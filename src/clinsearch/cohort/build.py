@@ -3,7 +3,9 @@ remains after each (the attrition table).
 
 * With an index event, each patient's index date is the first (or last) date of that event;
   patients without it are not in the cohort. Without one, every patient is indexed at the
-  definition's ``as_of`` date (default today).
+  definition's ``as_of`` date (default today) -- a deceased patient at their date of death when
+  it came before (dead at an unknown date: their last record), so that nobody is aged past their
+  death; the result says how many (``index_dates``, and ``indexed_at`` on each such patient).
 * An inclusion criterion keeps the patients with at least ``at_least`` of its events inside its
   window (days relative to the index date, both ends included; the whole record without a
   window). Demographics compare the age in whole years at the index date and the sex.
@@ -54,20 +56,29 @@ class Cohort:
     members: list[tuple[int, dt.date]]  # (person_id, index date), by person_id
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    deceased: dict[int, str] = field(default_factory=dict)  # members indexed at their death, not at as_of (no index event)
 
     @property
     def size(self) -> int:
         """Patients in the cohort (the last row of the attrition table; also when only counted)."""
         return self.attrition[-1].remaining
 
+    def index_dates(self) -> dict:
+        """Without an index event: the date every patient is indexed at, and how many members
+        were indexed at their death (or, dead at an unknown date, their last record) instead."""
+        reasons = list(self.deceased.values())
+        return {"as_of": self.definition.as_of.isoformat(), "at_death": reasons.count("death"), "at_last_record": reasons.count("last record")}
+
     def as_dict(self) -> dict:
         return {
             "name": self.definition.name,
             "size": self.size,
             "attrition": [s.as_dict() for s in self.attrition],
-            "patients": [{"person_id": p, "index_date": d.isoformat()} for p, d in self.members],
+            "patients": [{"person_id": p, "index_date": d.isoformat(), **({"indexed_at": self.deceased[p]} if p in self.deceased else {})}
+                         for p, d in self.members],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
+            **({"index_dates": self.index_dates()} if self.definition.index is None else {}),
         }
 
 
@@ -101,9 +112,24 @@ def build(store, data: Path, definition: Definition, *, persons: tuple[int, ...]
             attrition.append(Step(criterion.where, f"not {criterion.label}", after, current - after))
             current = after
         found = store.query(f"SELECT person_id, index_date FROM {run.current} ORDER BY person_id") if members else []
-        return Cohort(definition, attrition, [(p, d) for p, d in found], run.warnings, time.perf_counter() - started)
+        kept = {p for p, _ in found}
+        return Cohort(definition, attrition, [(p, d) for p, d in found], run.warnings, time.perf_counter() - started,
+                      {p: why for p, why in run.deceased.items() if p in kept})
     finally:
         run.close()
+
+
+# The index date of a patient without an index event: ``day``, or their date of death when it
+# came before (else, dead at an unknown date, their last record): a deceased patient is not aged
+# past their death.
+_LAST_RECORD = " UNION ALL ".join(
+    f"SELECT person_id, {column} AS day FROM {table}" for table, column in (
+        ("visit_occurrence", "visit_start_date"), ("condition_occurrence", "condition_start_date"), ("measurement", "measurement_date"),
+        ("drug_exposure", "drug_exposure_start_date"), ("procedure_occurrence", "procedure_date"), ("observation", "observation_date"),
+        ("note", "note_date")))
+_ALIVE_AT = ("CASE WHEN x.person_id NOT IN (SELECT person_id FROM death) THEN {day} "
+             "ELSE least({day}, coalesce((SELECT min(death_date) FROM death d WHERE d.person_id = x.person_id), "
+             f"(SELECT max(day) FROM ({_LAST_RECORD}) r WHERE r.person_id = x.person_id))) END")
 
 
 class _Run:
@@ -119,6 +145,7 @@ class _Run:
         self.temporary: list[str] = []
         self.registered: list[str] = []
         self.warnings: list[str] = []
+        self.deceased: dict[int, str] = {}  # indexed at their death ('death') or their last record, not at as_of
 
     def close(self) -> None:
         for name in self.temporary:
@@ -148,16 +175,24 @@ class _Run:
         return count
 
     def at(self, day: dt.date) -> int:
+        """Every patient indexed at ``day``, the deceased at their death (module docstring)."""
         if not self.pseudonymised:
-            return self._table(f"SELECT person_id, ?::DATE AS index_date FROM {self.population_table}", [day])
-        import pyarrow as pa
+            count = self._table(f"SELECT person_id, {_ALIVE_AT.format(day='?::DATE')} AS index_date FROM {self.population_table} x", [day, day])
+        else:
+            import pyarrow as pa
 
-        secret = secret_key(self.data)
-        people = [p for (p,) in self.store.query(f"SELECT person_id FROM {self.population_table}")]
-        shifts = pa.table({"person_id": pa.array(people, pa.int64()), "shift": pa.array([date_shift(p, secret) for p in people], pa.int32())})
-        self.store.con.register("_cohort_shifts", shifts)
-        self.registered.append("_cohort_shifts")
-        return self._table("SELECT person_id, CAST(?::DATE - shift AS DATE) AS index_date FROM _cohort_shifts", [day])
+            secret = secret_key(self.data)
+            people = [p for (p,) in self.store.query(f"SELECT person_id FROM {self.population_table}")]
+            shifts = pa.table({"person_id": pa.array(people, pa.int64()), "shift": pa.array([date_shift(p, secret) for p in people], pa.int32())})
+            self.store.con.register("_cohort_shifts", shifts)
+            self.registered.append("_cohort_shifts")
+            shifted = "CAST(?::DATE - x.shift AS DATE)"
+            count = self._table(f"SELECT person_id, {_ALIVE_AT.format(day=shifted)} AS index_date FROM _cohort_shifts x", [day, day])
+        self.deceased = dict(self.store.query(
+            f"SELECT c.person_id, CASE WHEN d.death_date IS NULL THEN 'last record' ELSE 'death' END FROM {self.current} c "
+            "JOIN (SELECT person_id, min(death_date) AS death_date FROM death GROUP BY person_id) d USING (person_id) "
+            "WHERE d.death_date IS NULL OR c.index_date >= d.death_date"))
+        return count
 
     def patient_of(self, value: str) -> int | None:
         """The patient a pseudonym names (``patient:`` in a researcher's text criterion)."""
@@ -197,17 +232,38 @@ class _Run:
             matching = f"SELECT c.person_id FROM {before} c JOIN person p USING (person_id) WHERE {having}"
         else:
             found = self._events(criterion)
-            window, window_params = _window(criterion)
-            matching = (f"SELECT c.person_id FROM {before} c JOIN ({found.sql}) e USING (person_id) WHERE {window} "
-                        f"GROUP BY c.person_id HAVING count(*) >= ?")
-            params = [*found.params, *window_params, criterion.at_least]
+            window, window_params = _window(criterion, before_index=found.pick is not None)
+            if found.pick is None:
+                matching = (f"SELECT c.person_id FROM {before} c JOIN ({found.sql}) e USING (person_id) WHERE {window} "
+                            f"GROUP BY c.person_id HAVING count(*) >= ?")
+                params = [*found.params, *window_params, criterion.at_least]
+            else:
+                matching, params = _picked(before, found, window, window_params)
         operator = "IN" if keep else "NOT IN"
         return self._table(f"SELECT person_id, index_date FROM {before} WHERE person_id {operator} ({matching})", params)
 
 
-def _window(criterion: Criterion) -> tuple[str, list]:
+def _picked(before: str, found, window: str, window_params: list) -> tuple[str, list]:
+    """The patients whose one value (the first, latest, lowest or highest in the window) is
+    within the bounds; the same day's values in the order of their time, then of their id."""
+    joined = f"FROM {before} c JOIN ({found.sql}) e USING (person_id) WHERE {window}"
+    if found.pick in ("first", "latest"):
+        order = "ASC" if found.pick == "first" else "DESC"
+        one = (f"SELECT c.person_id, e.value {joined} QUALIFY row_number() OVER "
+               f"(PARTITION BY c.person_id ORDER BY e.day {order}, e.at {order} NULLS LAST, e.id {order}) = 1")
+    else:
+        one = f"SELECT c.person_id, {found.pick}(e.value) AS value {joined} GROUP BY c.person_id"
+    bounds, limits = found.bounds
+    return f"SELECT person_id FROM ({one}) WHERE {bounds}", [*found.params, *window_params, *limits]
+
+
+def _window(criterion: Criterion, before_index: bool = False) -> tuple[str, list]:
+    """The window's condition on an event ``e`` of a patient ``c``; without a window, the whole
+    record (``before_index``: up to the index date included, where one value is picked)."""
     clauses, params = ["e.day IS NOT NULL"], []
     window = criterion.window
+    if window is None and before_index:
+        clauses.append("e.day <= c.index_date")
     if window is not None and window.start is not None:
         clauses.append("e.day >= c.index_date + CAST(? AS INTEGER)")
         params.append(window.start)

@@ -16,7 +16,6 @@ import bisect
 import datetime as dt
 import gzip
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -25,12 +24,10 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from clinsearch import units
+from clinsearch.cohort import codes
 from clinsearch.search.query import QueryError, parse
 
 EVENT_TYPES = ("condition", "measurement", "drug", "procedure", "imaging", "visit", "text")
-CIM10 = re.compile(r"^[A-Z][0-9]{2}(\.?[0-9A-Z]{1,4})?$")
-ATC = re.compile(r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$")
-CCAM = re.compile(r"^[A-Z]{1,4}([0-9]{1,3})?$")
 
 
 class DefinitionError(ValueError):
@@ -215,10 +212,12 @@ def _default_label(spec: dict) -> str:
             parts.append(f"age ≥ {age['min']}" if "min" in age else f"age ≤ {age['max']}")
         return ", ".join(parts)
     if kind in ("condition", "drug", "procedure"):
-        return f"{kind} {' '.join(spec['codes'])}"
+        return f"{kind} {spec['vocabulary'] + ' ' if spec.get('vocabulary') else ''}{' '.join(spec['codes'])}"
     if kind == "measurement":
-        bounds = " ".join(x for x in (f"≥ {spec['min']}" if "min" in spec else "", f"≤ {spec['max']}" if "max" in spec else "") if x)
-        return f"measurement {spec['code']} {bounds} {spec.get('unit', '')}".strip()
+        signs = {"min": "≥", "above": ">", "max": "≤", "below": "<"}
+        bounds = " ".join(f"{sign} {spec[k]}" for k, sign in signs.items() if k in spec)
+        which = f"{spec['value_of']} " if bounds and spec.get("value_of") else ""  # the default (latest) unsaid, as the docs say
+        return f"{which}measurement {spec['code']} {bounds} {spec.get('unit', '') if bounds else ''}".strip()
     if kind == "imaging":
         return "imaging " + " ".join(str(spec[k]) for k in ("modality", "body_part", "description") if k in spec)
     if kind == "visit":
@@ -232,18 +231,27 @@ def _check_demographics(c: Criterion) -> None:
         raise DefinitionError(f"{c}: impossible age range: min {age['min']} is above max {age['max']}")
 
 
-def _check_codes(c: Criterion, pattern: re.Pattern, known: frozenset[str], vocabulary: str) -> None:
-    for code in c.spec["codes"]:
-        bare = code.upper().rstrip("*").replace(".", "")
-        if not bare or code.count("*") > 1 or ("*" in code and not code.endswith("*")):
-            raise DefinitionError(f"{c}: {code!r} is not a {vocabulary} code or prefix (a * may only end it)")
-        if not code.endswith("*") and not pattern.match(code.upper()):
-            raise DefinitionError(f"{c}: {code!r} is not a {vocabulary} code")
-        if not known:
+def _check_codes(c: Criterion) -> None:
+    for code in codes.parse(c.spec["codes"], c.type, c.spec.get("vocabulary")):
+        vocabulary, written = code.vocabulary, code.code
+        bare = code.bare.rstrip("*")
+        if not bare or written.count("*") > 1 or ("*" in written and not written.endswith("*")):
+            raise DefinitionError(f"{c}: {str(code)!r} is not a {_spelled(vocabulary)} code or prefix (a * may only end it)")
+        shape = codes.pattern(vocabulary)
+        if not written.endswith("*") and shape is not None and not shape.match(written.upper()):
+            guess = codes.looks_like(written) if not code.named else None
+            hint = f"; a {guess} code? write it {guess.split()[0]}:{written}, or give the criterion \"vocabulary\"" if guess else ""
+            raise DefinitionError(f"{c}: {str(code)!r} is not a {_spelled(vocabulary)} code{hint}")
+        known = KNOWN.get(vocabulary)
+        if known is None:
             continue
-        found = _has_prefix(known, bare) if code.endswith("*") else bare in known
+        found = _has_prefix(known(), bare) if written.endswith("*") else bare in known()
         if not found:
-            raise DefinitionError(f"{c}: unknown {vocabulary} code {code!r}")
+            raise DefinitionError(f"{c}: unknown {_spelled(vocabulary)} code {str(code)!r}")
+
+
+def _spelled(vocabulary: str) -> str:
+    return {"CIM10": "CIM-10"}.get(vocabulary, vocabulary)
 
 
 def _has_prefix(known: frozenset[str], prefix: str) -> bool:
@@ -258,30 +266,32 @@ def _sorted(known: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(known))
 
 
-def _check_condition(c: Criterion) -> None:
-    _check_codes(c, CIM10, cim10_codes(), "CIM-10")
-
-
-def _check_drug(c: Criterion) -> None:
-    _check_codes(c, ATC, atc_codes(), "ATC")
-
-
-def _check_procedure(c: Criterion) -> None:
-    _check_codes(c, CCAM, frozenset(), "CCAM")
-
-
 def _check_measurement(c: Criterion) -> None:
     spec = c.spec
     code = spec["code"]
     if not loinc_check_digit_ok(code):
         raise DefinitionError(f"{c}: {code!r} is not a LOINC code (its check digit is wrong)")
-    if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
-        raise DefinitionError(f"{c}: impossible range: min {spec['min']} is above max {spec['max']}")
-    if ("min" in spec or "max" in spec) and not spec.get("unit"):
+    for inclusive, strict in (("min", "above"), ("max", "below")):
+        if inclusive in spec and strict in spec:
+            raise DefinitionError(f"{c}: give {inclusive} (included) or {strict} (excluded), not both")
+    low = next(((k, spec[k]) for k in ("min", "above") if k in spec), None)
+    high = next(((k, spec[k]) for k in ("max", "below") if k in spec), None)
+    if low and high and (low[1] > high[1] or (low[1] == high[1] and (low[0] == "above" or high[0] == "below"))):
+        raise DefinitionError(f"{c}: impossible range: {low[0]} {low[1]} is {'above' if low[1] > high[1] else 'not below'} {high[0]} {high[1]}")
+    bounded = any(k in spec for k in ("min", "max", "above", "below"))
+    if value_of(spec) != "any" and bounded and c.at_least > 1:
+        raise DefinitionError(f"{c}: at_least counts values (\"value_of\": \"any\"); {spec['value_of']} compares one value")
+    if bounded and not spec.get("unit"):
         raise DefinitionError(f"{c}: a threshold needs its unit (\"unit\": ...)")
     quantity = units.LOINC.get(code)
     if spec.get("unit") and quantity and units.normalise(spec["unit"]) not in units.QUANTITIES[quantity]:
         raise DefinitionError(f"{c}: unit {spec['unit']!r} is not a unit of {quantity} ({code}): {', '.join(units.QUANTITIES[quantity])}")
+
+
+def value_of(spec: dict) -> str:
+    """Which value of a measurement criterion its bounds apply to: as written, else the latest
+    (any value when ``at_least`` counts several, as before ``value_of`` existed)."""
+    return spec.get("value_of") or ("any" if spec.get("at_least", 1) > 1 else "latest")
 
 
 def _check_text(c: Criterion) -> None:
@@ -296,8 +306,8 @@ def _check_nothing(c: Criterion) -> None:
 
 
 CHECKS = {
-    "demographics": _check_demographics, "condition": _check_condition, "measurement": _check_measurement,
-    "drug": _check_drug, "procedure": _check_procedure, "imaging": _check_nothing, "visit": _check_nothing, "text": _check_text,
+    "demographics": _check_demographics, "condition": _check_codes, "measurement": _check_measurement,
+    "drug": _check_codes, "procedure": _check_codes, "imaging": _check_nothing, "visit": _check_nothing, "text": _check_text,
 }
 
 
@@ -325,3 +335,7 @@ def cim10_codes() -> frozenset[str]:
 def atc_codes() -> frozenset[str]:
     """The ATC codes EDS-NLP's drug pipe knows (its drugs.json, from the ATC index)."""
     return frozenset(json.loads(resources.files("edsnlp.resources").joinpath("drugs.json").read_text("utf-8")))
+
+
+# vocabularies whose every code clinsearch knows (a code outside is refused before the build)
+KNOWN = {"CIM10": cim10_codes, "ATC": atc_codes}

@@ -3,14 +3,12 @@
 a note whose text matches a query of the search language (negation-aware, as in search).
 
 Codes match by prefix when they end with ``*`` (``I21*``: I21 and every code below it) and
-exactly otherwise, dots and case ignored. Measurements in another unit than the criterion's are
+exactly otherwise, dots and case ignored, in any vocabulary of the warehouse (``codes``). Measurements in another unit than the criterion's are
 converted (``clinsearch.units``); rows whose unit cannot be converted are left out and counted,
 so that the result can say so.
 """
 
 from __future__ import annotations
-
-import re
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from clinsearch import units
-from clinsearch.cohort.definition import Criterion
+from clinsearch.cohort import codes
+from clinsearch.cohort.definition import Criterion, value_of
 from clinsearch.search import engine
 from clinsearch.search.index import from_day_number
 from clinsearch.text import fold
@@ -33,11 +32,11 @@ VISIT_CONCEPTS = {"inpatient": (VISIT_INPATIENT, VISIT_EMERGENCY_AND_INPATIENT),
 # Latin and Greek text, ß (fold: ss) and ς (fold: σ), so they are replaced here.
 FOLDED_DESCRIPTION = "replace(replace(strip_accents(lower(image_study_description)), 'ß', 'ss'), 'ς', 'σ')"
 
-# type -> (table, date column, code column)
+# type -> (table, date column, the OMOP domain prefix of its code columns)
 CODED = {
-    "condition": ("condition_occurrence", "condition_start_date", "condition_source_value"),
-    "drug": ("drug_exposure", "drug_exposure_start_date", "drug_source_value"),
-    "procedure": ("procedure_occurrence", "procedure_date", "procedure_source_value"),
+    "condition": ("condition_occurrence", "condition_start_date", "condition"),
+    "drug": ("drug_exposure", "drug_exposure_start_date", "drug"),
+    "procedure": ("procedure_occurrence", "procedure_date", "procedure"),
 }
 
 
@@ -50,6 +49,8 @@ class Events:
     params: list = field(default_factory=list)
     tables: dict[str, pa.Table] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    pick: str | None = None  # a measurement's value_of: first | latest | min | max (rows carry ``value``)
+    bounds: tuple[str, list] = ("", [])  # the condition on the picked ``value``
 
 
 def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple[int, ...] | None = None,
@@ -59,9 +60,10 @@ def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple
     account; ``view``/``patient_of``: the index view a text criterion searches (search.engine)."""
     spec = criterion.spec
     if criterion.type in CODED:
-        table, day, code = CODED[criterion.type]
-        where, params = _codes_match(f"replace(upper({code}), '.', '')", spec["codes"])
-        return Events(f"SELECT person_id, {day} AS day FROM {table} WHERE {where}", params)
+        table, day, domain = CODED[criterion.type]
+        where, params, warnings = codes.match(store, codes.parse(spec["codes"], criterion.type, spec.get("vocabulary")),
+                                              f"{domain}_source_value", f"{domain}_source_concept_id", f"{domain}_concept_id")
+        return Events(f"SELECT person_id, {day} AS day FROM {table} WHERE {where}", params, warnings=[f"{criterion}: {w}" for w in warnings])
     if criterion.type == "measurement":
         return _measurement(store, criterion)
     if criterion.type == "visit":
@@ -88,27 +90,20 @@ def events(store, data: Path, criterion: Criterion, name: str, *, persons: tuple
     raise ValueError(f"{criterion}: not an event criterion")
 
 
-def _codes_match(column: str, codes: list[str]) -> tuple[str, list]:
-    """Exact codes as one set, prefixes as one anchored regular expression: two tests a row,
-    however many codes (200 prefixes took 21 s as 200 starts_with)."""
-    bare = [code.upper().replace(".", "") for code in codes]
-    exact = sorted({c for c in bare if not c.endswith("*")})
-    prefixes = sorted({c.rstrip("*") for c in bare if c.endswith("*")})
-    clauses, params = [], []
-    if exact:
-        clauses.append(f"{column} IN (SELECT unnest(?))")
-        params.append(exact)
-    if prefixes:
-        clauses.append(f"regexp_matches({column}, ?)")
-        params.append("^(?:" + "|".join(re.escape(p) for p in prefixes) + ")")
-    return "(" + " OR ".join(clauses or ["false"]) + ")", params
+# a measurement criterion's bounds: field -> SQL comparison (min/max included, above/below strict)
+BOUNDS = {"min": ">=", "max": "<=", "above": ">", "below": "<"}
 
 
 def _measurement(store, criterion: Criterion) -> Events:
+    """Rows ``(person_id, day, at, id, value)``, the value converted to the criterion's unit.
+    ``value_of`` ``any``: only the rows within the bounds; otherwise every row with a value, and
+    ``Events.pick``/``Events.bounds`` say which value of each patient the bounds apply to."""
     spec = criterion.spec
     code = spec["code"]
-    base = "SELECT person_id, measurement_date AS day FROM measurement WHERE measurement_source_value = ?"
-    if "min" not in spec and "max" not in spec:
+    columns = "SELECT person_id, measurement_date AS day, measurement_datetime AS at, measurement_id AS id"
+    base = f"{columns}, NULL::DOUBLE AS value FROM measurement WHERE measurement_source_value = ?"
+    bounded = [(BOUNDS[k], spec[k]) for k in BOUNDS if k in spec]
+    if not bounded:
         return Events(base, [code])
     target = spec["unit"]
     quantity = units.LOINC.get(code)
@@ -125,14 +120,13 @@ def _measurement(store, criterion: Criterion) -> Events:
         cases.append("WHEN unit_source_value IS NOT DISTINCT FROM ? THEN value_as_number * ? + ?")
         params.extend([unit, found[0], found[1]])
     if not cases:
-        return Events("SELECT NULL::BIGINT AS person_id, NULL::DATE AS day WHERE false", [], warnings=warnings)
+        return Events("SELECT NULL::BIGINT AS person_id, NULL::DATE AS day, NULL::TIMESTAMP AS at, NULL::BIGINT AS id, NULL::DOUBLE AS value WHERE false",
+                      [], warnings=warnings)
     converted = f"(CASE {' '.join(cases)} END)"
-    bounds, bound_params = [], []
-    if "min" in spec:
-        bounds.append(f"{converted} >= ?")
-        bound_params.extend([*params, spec["min"]])
-    if "max" in spec:
-        bounds.append(f"{converted} <= ?")
-        bound_params.extend([*params, spec["max"]])
-    return Events(f"{base} AND value_as_number IS NOT NULL AND {' AND '.join(bounds)}", [code, *bound_params], warnings=warnings)
-
+    rows = f"{columns}, {converted} AS value FROM measurement WHERE measurement_source_value = ? AND value_as_number IS NOT NULL"
+    bounds = " AND ".join(f"value {operator} ?" for operator, _ in bounded)
+    limits = [value for _, value in bounded]
+    which = "any" if criterion.where == "index" else value_of(spec)  # an index event: the first/last date in bounds
+    if which == "any":
+        return Events(f"SELECT * FROM ({rows}) WHERE {bounds}", [*params, code, *limits], warnings=warnings)
+    return Events(f"SELECT * FROM ({rows}) WHERE value IS NOT NULL", [*params, code], warnings=warnings, pick=which, bounds=(bounds, limits))

@@ -63,12 +63,16 @@ def form_of(path: Path) -> str:
     return {".csv": "csv", ".parquet": "parquet"}.get(suffix, "omop")
 
 
-def export(store, data: Path, cohort: Cohort, path: Path, *, pseudonymised: bool, cohort_id: int = 1) -> Exported:
+def export(store, data: Path, cohort: Cohort, path: Path, *, pseudonymised: bool, cohort_id: int = 1,
+           departments: tuple[str, ...] | None = None, whole: tuple[int, ...] = ()) -> Exported:
+    """``departments``: only the notes written in them are exported, but for the patients of
+    ``whole`` (a clinician restricted to departments reads no other note)."""
     path = Path(path)
     form = form_of(path)
     secret = secret_key(data) if pseudonymised else b""
     mapping = _mapping(cohort, secret, pseudonymised)
     store.con.register("_exported", mapping)
+    store.con.register("_readable", _readable_notes(store, departments, whole))
     try:
         if form == "omop":
             rows = _omop(store, cohort, path, pseudonymised, secret, cohort_id)
@@ -78,7 +82,19 @@ def export(store, data: Path, cohort: Cohort, path: Path, *, pseudonymised: bool
             rows = {"patients": table.num_rows}
     finally:
         store.con.unregister("_exported")
+        store.con.unregister("_readable")
     return Exported(path, form, cohort.size, rows, pseudonymised)
+
+
+def _readable_notes(store, departments: tuple[str, ...] | None, whole: tuple[int, ...]) -> pa.Table:
+    """The exported patients' notes the exporter may read."""
+    sql = "SELECT n.note_id FROM note n JOIN _exported m USING (person_id)"
+    params: list = []
+    if departments is not None:
+        sql += (" WHERE n.person_id IN (SELECT unnest(?)) OR n.care_site_id IN "
+                "(SELECT care_site_id FROM care_site WHERE care_site_name IN (SELECT unnest(?)))")
+        params = [list(whole), list(departments)]
+    return store.arrow(sql, params)
 
 
 def _mapping(cohort: Cohort, secret: bytes, pseudonymised: bool) -> pa.Table:
@@ -130,10 +146,10 @@ def _omop(store, cohort: Cohort, folder: Path, pseudonymised: bool, secret: byte
 def _select(name: str, pseudonymised: bool) -> str:
     table = TABLES[name]
     if name == "note_nlp":
-        scope = "t.note_id IN (SELECT note_id FROM note WHERE person_id IN (SELECT person_id FROM _exported))"
+        scope = "t.note_id IN (SELECT note_id FROM _readable)"
         join = ""
     else:
-        scope = "true"
+        scope = "t.note_id IN (SELECT note_id FROM _readable)" if name == "note" else "true"
         join = "JOIN _exported m USING (person_id)"
     if not pseudonymised:
         return f"SELECT t.* FROM {name} t {join} WHERE {scope} ORDER BY 1"

@@ -2,7 +2,10 @@
 
 ``discover`` turns the paths a user gives into *sources*, the units that are loaded each in
 one transaction: one file, or one manifest with the documents it lists, or the DICOM files of
-one folder.
+one folder. A document manifest is recognised by its columns (``file``, a patient, a date),
+whatever its name; a CSV that lists files without them (a data set's own ``manifest.csv`` of
+expected counts, say) is documentation and is ignored. Sources load patients first: OMOP
+``person`` before the other tables, FHIR files named ``Patient*`` before the other resources.
 
 >>> from pathlib import Path
 >>> detect(Path("person.csv"))
@@ -42,12 +45,11 @@ class Problem:
 
 
 def detect(path: Path) -> str | None:
-    """The format of one file: a reader's name, 'sidecar', 'ignored', or None (unknown)."""
+    """The format of one file: a reader's name, 'sidecar', 'ignored', 'inventory' (a list of
+    files that is not a document manifest), or None (unknown)."""
     name = path.name.lower()
     if name.endswith(WAREHOUSE_FILES):
         return "ignored"
-    if name == documents.MANIFEST_NAME:
-        return "manifest"
     if omop_tables.table_for(path):
         return "omop"
     if name.endswith((".json", ".json.gz")) and _is_sidecar(path):
@@ -60,6 +62,8 @@ def detect(path: Path) -> str | None:
         return "pubmed" if pubmed.kind_of(path) else None
     if name.endswith(".csv") and documents.sidecar_for(path):
         return "notes-csv"
+    if name.endswith(".csv"):
+        return documents.manifest_kind(path)
     if path.suffix.lower() in documents.DOCUMENT_SUFFIXES:
         if path.stem.lower() in DOCUMENTATION:
             return "ignored"
@@ -75,40 +79,53 @@ def _is_sidecar(path: Path) -> bool:
     return any(s.is_file() and s != path for s in siblings)
 
 
-def discover(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
+def discover(paths: list[Path], ignored: list[Problem] | None = None) -> tuple[list[Source], list[Problem]]:
+    """The sources to load, in load order, and the paths that are not data (with the reason);
+    ``ignored`` receives the files of folders that were passed over (documentation, sidecars,
+    lists of files), each with the reason, so that a summary can name them."""
     sources: list[Source] = []
     problems: list[Problem] = []
+    ignored = [] if ignored is None else ignored
     for given in paths:
         if not given.exists():
             problems.append(Problem(given, "no such file or folder"))
         elif given.is_dir():
-            _walk(given, sources, problems)
+            _walk(given, sources, problems, ignored)
         else:
             kind = detect(given)
-            if kind in (None, "sidecar", "ignored"):
+            if kind in (None, "sidecar", "ignored", "inventory"):
                 problems.append(Problem(given, _unknown(given, kind)))
             elif kind == "dicom":
                 sources.append(Source("dicom", given, [given]))
             else:
                 sources.append(_source(kind, given))
-    sources.sort(key=lambda s: ORDER[s.format])
+    sources.sort(key=_load_order)
     return sources, problems
 
 
-def _walk(folder: Path, sources: list[Source], problems: list[Problem]) -> None:
+def _load_order(source: Source) -> tuple[int, int]:
+    """Patients first: the format's rank, then person / Patient files before the others."""
+    name = source.path.name.lower()
+    patients = omop_tables.table_for(source.path) == "person" if source.format == "omop" else name.startswith("patient")
+    return ORDER[source.format], 0 if patients else 1
+
+
+def _walk(folder: Path, sources: list[Source], problems: list[Problem], ignored: list[Problem]) -> None:
     folder = folder.absolute()
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    kinds = {path: detect(path) for path in files}
     covered: set[Path] = set()
-    for manifest in (p for p in files if p.name.lower() == documents.MANIFEST_NAME):
+    for manifest in (p for p in files if kinds[p] == "manifest"):
         listed = documents.manifest_files(manifest)
         covered.update(listed)
         sources.append(Source("manifest", manifest, [manifest, *listed]))
     dicom_by_folder: dict[Path, list[Path]] = {}
     for path in files:
-        if path in covered or path.name.lower() == documents.MANIFEST_NAME:
+        kind = kinds[path]
+        if path in covered or kind == "manifest":
             continue
-        kind = detect(path)
-        if kind in ("sidecar", "ignored"):
+        if kind in ("sidecar", "ignored", "inventory"):
+            ignored.append(Problem(path, _unknown(path, kind)))
             continue
         if kind is None:
             problems.append(Problem(path, _unknown(path, kind)))
@@ -134,7 +151,19 @@ def _unknown(path: Path, kind: str | None) -> str:
         return "a sidecar JSON: ingest the document it describes instead"
     if kind == "ignored":
         return "a documentation or warehouse file, not data"
+    if kind == "inventory":
+        return ("a list of files without patient and date columns (a data set's own manifest?), not a document "
+                "manifest: a document manifest has the columns file, person_id or person_source_value, and date")
+    if path.name.lower().endswith(".csv"):
+        return (
+            f"unrecognised format: a CSV is read as an OMOP table when it is named after one (person.csv, note.csv ...), "
+            f"as a document manifest when its columns are file, person_id or person_source_value and date, and as "
+            f"notes when a sidecar {path.name}.json maps its columns: "
+            '{"columns": {"text": "<column of the note text>", ...}, "defaults": {"date": "...", ...}} '
+            "(docs/data-engineering.md)"
+        )
     return (
         "unrecognised format (expected OMOP table CSV/Parquet named after its table, FHIR JSON/NDJSON, "
-        "a document .txt/.md/.docx/.pdf, a manifest.csv, DICOM, or PubMed/JATS XML)"
+        "a document .txt/.md/.docx/.pdf with a sidecar .json, a document manifest CSV, a notes CSV with its sidecar, "
+        "DICOM, or PubMed/JATS XML; see docs/data-engineering.md)"
     )

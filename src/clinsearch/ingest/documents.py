@@ -1,22 +1,34 @@
 """Reader for free-text documents: ``.txt``, ``.md``, ``.docx``, ``.pdf`` (text layer) and CSV
-exports of a document store.
+exports of a document store. Every format is described with a complete example in
+``docs/data-engineering.md``.
 
 A document's patient and date come from, in this order:
 
 * a sidecar JSON beside it (``report.pdf.json`` or ``report.json``):
   ``{"person_source_value": "IPP123", "date": "2024-03-01", "type": "CRH", "title": "..."}``;
-* a ``manifest.csv`` in its folder, one line per document, with a ``file`` column and the same
-  fields as columns (the manifest is then loaded as one unit, one record per line).
+* a document manifest in its folder, one line per document, with a ``file`` column and the same
+  fields as columns (the manifest is then loaded as one unit, one record per line). A manifest is
+  recognised by its columns -- ``file`` and a patient column (``person_id`` or
+  ``person_source_value``; ``patient`` with a ``date`` column) -- whatever its name
+  (``manifest.csv`` is usual).
 
 Fields: ``person_id`` (the warehouse id) or ``person_source_value`` (the hospital's patient
 identifier, IPP), ``date`` (required), ``datetime``, ``type``, ``title``, ``language``, ``id``,
-``visit_occurrence_id``, ``care_site_id``. A document with neither sidecar nor manifest is an
-error that says so.
+``visit_occurrence_id``, ``care_site_id``, and, for persons a source creates, ``year_of_birth``
+and ``gender``. A document with neither sidecar nor manifest is an error that says so.
 
-A CSV of notes (one note per row) is read when a sidecar maps its columns:
+A CSV of notes (one note per row) is read when a sidecar ``notes.csv.json`` maps its columns:
 ``{"columns": {"text": "transcription", "title": "sample_name", "type": "medical_specialty",
-"id": ""}, "defaults": {"person_source_value": "mtsamples-{id}", "date": "2023-02-01"}}``;
-``{field}`` in a default is replaced by that row's value of the field.
+"id": ""}, "defaults": {"person_source_value": "mtsamples-{id}", "date": "2023-02-01"},
+"create_persons": true}``; ``columns`` maps a field to the CSV column holding it (``text`` is
+required; ``""`` is the CSV's unnamed first column), ``defaults`` gives the fields no column
+holds, where ``{field}`` is replaced by that row's value of the field.
+
+A note must belong to a patient the warehouse has; otherwise the loader quarantines it. With
+``"create_persons": true`` (a notes CSV's or a document's sidecar) the source says that its
+patients are its own: a person is created for each identifier not in the warehouse yet (with
+``year_of_birth`` and ``gender`` when the source gives them), and an existing person is never
+changed.
 """
 
 from __future__ import annotations
@@ -29,13 +41,16 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from clinsearch.ids import stable_id
+from clinsearch.ingest.codes import omop_concept
 from clinsearch.ingest.values import decode_text, parse_date, parse_datetime, parse_int
 from clinsearch.warehouse.concepts import EHR
 from clinsearch.warehouse.records import Parsed, Record, Rejected, Row, UnreadableFile
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 MANIFEST_NAME = "manifest.csv"
-FIELDS = ("person_id", "person_source_value", "date", "datetime", "type", "title", "language", "id", "visit_occurrence_id", "care_site_id")
+FIELDS = ("person_id", "person_source_value", "date", "datetime", "type", "title", "language", "id", "visit_occurrence_id", "care_site_id",
+          "year_of_birth", "gender")
+PATIENT_COLUMNS = ("person_id", "person_source_value", "patient")
 
 PersonResolver = Callable[[str], int]
 
@@ -97,7 +112,8 @@ def read_with_sidecar(path: Path, resolve_person: PersonResolver) -> Iterator[Re
     if sidecar is None:
         raise UnreadableFile(str(path), f"no metadata: put a sidecar {path.name}.json or a {MANIFEST_NAME} beside it")
     meta = _sidecar(sidecar)
-    yield _document(path, meta, "document", resolve_person, default_id=path.name)
+    create = meta.pop("create_persons", False) is True
+    yield _document(path, meta, "document", resolve_person, default_id=path.name, create=create)
 
 
 def read_manifest(manifest: Path, resolve_person: PersonResolver) -> Iterator[Record]:
@@ -126,6 +142,24 @@ def read_manifest(manifest: Path, resolve_person: PersonResolver) -> Iterator[Re
         yield _document(target, meta, position, resolve_person, default_id=name)
 
 
+def manifest_kind(path: Path) -> str | None:
+    """'manifest' when a CSV's header is a document manifest's (``file`` and a patient column),
+    'inventory' when it lists files without patients (a data set's own list of its files and
+    expected counts, as Synthea's ``manifest.csv``), None otherwise."""
+    try:
+        first = next(_csv_rows(path), None)
+    except UnreadableFile:
+        return None
+    header = {h.strip().lower() for h in first[1]} if first else set()
+    if "file" not in header:
+        return None
+    # person_id / person_source_value are this format's own names; "patient" alone is a common
+    # word (Synthea's manifest counts Patient resources), so it needs a date column beside it.
+    if header & {"person_id", "person_source_value"} or ("patient" in header and header & {"date", "datetime"}):
+        return "manifest"
+    return "inventory"
+
+
 def manifest_files(manifest: Path) -> list[Path]:
     """The documents a manifest lists (for checksums and to know they are covered)."""
     try:
@@ -147,6 +181,9 @@ def read_notes_csv(path: Path, resolve_person: PersonResolver) -> Iterator[Recor
     mapping = _sidecar(sidecar_for(path))
     columns = mapping.get("columns") or {}
     defaults = mapping.get("defaults") or {}
+    create = mapping.get("create_persons", False)
+    if not isinstance(create, bool):
+        raise UnreadableFile(str(path), f"the sidecar's 'create_persons' must be true or false, not {create!r}")
     if "text" not in columns:
         raise UnreadableFile(str(path), "the sidecar's 'columns' must name the 'text' column")
     rows = _csv_rows(path)
@@ -171,20 +208,22 @@ def read_notes_csv(path: Path, resolve_person: PersonResolver) -> Iterator[Recor
         if not text:
             yield Rejected(position, "empty note text", ",".join(fields)[:2000])
             continue
-        yield _note(text, meta, position, resolve_person, source=f"{path.name}:{meta.get('id', number)}")
+        yield _note(text, meta, position, resolve_person, source=f"{path.name}:{meta.get('id', number)}", create=create)
 
 
-def _document(path: Path, meta: dict, position: str, resolve_person: PersonResolver, default_id: str) -> Record:
+def _document(path: Path, meta: dict, position: str, resolve_person: PersonResolver, default_id: str, create: bool = False) -> Record:
     try:
         text = document_text(path)
     except (ValueError, OSError) as exc:
         return Rejected(f"{position} ({path.name})", str(exc))
-    return _note(text, meta, f"{position} ({path.name})" if position != "document" else path.name, resolve_person, source=meta.get("id") or default_id)
+    where = f"{position} ({path.name})" if position != "document" else path.name
+    return _note(text, meta, where, resolve_person, source=meta.get("id") or default_id, create=create)
 
 
-def _note(text: str, meta: dict, position: str, resolve_person: PersonResolver, source: str) -> Record:
+def _note(text: str, meta: dict, position: str, resolve_person: PersonResolver, source: str, create: bool = False) -> Record:
     try:
         person_id = _person(meta, resolve_person)
+        person = _new_person(person_id, meta) if create else None
         if "datetime" in meta:
             moment = parse_datetime(meta["datetime"])
             day = moment.date()
@@ -209,7 +248,22 @@ def _note(text: str, meta: dict, position: str, resolve_person: PersonResolver, 
         language_source_value=meta.get("language"),
         care_site_id=care_site,
     )
-    return Parsed(position, [note])
+    return Parsed(position, [note] if person is None else [person, note])
+
+
+def _new_person(person_id: int, meta: dict) -> Row:
+    """The person a source creates for its note (written only if the warehouse has none)."""
+    gender = str(meta["gender"]).strip().lower() if meta.get("gender") else None
+    values = {
+        "person_id": person_id,
+        "gender_concept_id": omop_concept("gender", gender) or 0,
+        "year_of_birth": parse_int(str(meta["year_of_birth"])) if meta.get("year_of_birth") else None,
+        "race_concept_id": 0,
+        "ethnicity_concept_id": 0,
+        "person_source_value": meta.get("person_source_value") or meta.get("patient"),
+        "gender_source_value": gender,
+    }
+    return Row("person", values, if_absent=True)
 
 
 def note_row(**columns) -> Row:

@@ -7,7 +7,9 @@ death, + person_identity), Encounter -> visit_occurrence, Condition -> condition
 Observation -> measurement (numeric values, one row per component) or observation (coded or
 text values), Medication* -> drug_exposure, Procedure -> procedure_occurrence; the resources
 that carry documents (DocumentReference, DiagnosticReport, ImagingStudy) are mapped in
-``fhir_documents``. ``MAPPERS`` names the mapper of every resource type.
+``fhir_documents``, AllergyIntolerance, Immunization, Device and Specimen in ``fhir_exposures``,
+Practitioner, Organization and Location in ``fhir_providers``. ``MAPPERS`` names the mapper of
+every resource type.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Callable
 from clinsearch.ids import person_id_for, stable_id
 from clinsearch.ingest.codes import omop_concept
 from clinsearch.ingest.fhir_documents import diagnostic_report, document_reference, imaging_study
+from clinsearch.ingest.fhir_exposures import allergy_intolerance, device, immunization, specimen
+from clinsearch.ingest.fhir_providers import care_site_id, location, organization, practitioner, provider_id
 from clinsearch.ingest.fhir_fields import (
     MappingError,
     References,
@@ -135,6 +139,9 @@ def encounter(resource: dict, refs: References) -> list[Row]:
     start, start_at = when(resource, "period", required="start")
     end, end_at = _period_end(resource, "period")
     kind = (resource.get("class") or {}).get("code")
+    site = refs.resolve(resource.get("serviceProvider"), "Organization")
+    performer = next((refs.resolve(p.get("individual"), "Practitioner") for p in resource.get("participant") or []
+                      if refs.resolve(p.get("individual"), "Practitioner")), None)
     type_text = next((t.get("text") or (first_coding(t) or ("", "", ""))[2] for t in resource.get("type") or []), None)
     return [
         Row(
@@ -145,6 +152,8 @@ def encounter(resource: dict, refs: References) -> list[Row]:
                 "visit_concept_id": omop_concept("visit", kind) or 0,
                 **_span("visit", start, start_at, end, end_at),
                 "visit_type_concept_id": EHR,
+                "provider_id": provider_id(performer) if performer else None,
+                "care_site_id": care_site_id(site) if site else None,
                 "visit_source_value": " | ".join(v for v in (kind, type_text) if v) or None,
             },
         )
@@ -292,4 +301,11 @@ MAPPERS: dict[str, Callable[[dict, References], list[Row] | str]] = {
     "DocumentReference": document_reference,
     "DiagnosticReport": diagnostic_report,
     "ImagingStudy": imaging_study,
+    "AllergyIntolerance": allergy_intolerance,
+    "Immunization": immunization,
+    "Device": device,
+    "Specimen": specimen,
+    "Practitioner": practitioner,
+    "Organization": organization,
+    "Location": location,
 }

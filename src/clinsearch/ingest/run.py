@@ -49,6 +49,7 @@ class Silent:
 class IngestResult:
     summaries: list[LoadSummary] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    ignored: list[Problem] = field(default_factory=list)  # files of folders that are not data, and why
 
     @property
     def ok(self) -> bool:
@@ -56,7 +57,7 @@ class IngestResult:
         return not self.problems and all(s.status != "failed" and s.quarantined == 0 for s in self.summaries)
 
     def totals(self) -> dict:
-        keys = ("read", "loaded", "skipped", "quarantined")
+        keys = ("read", "loaded", "skipped", "quarantined", "orphans", "persons_created")
         totals = {k: sum(getattr(s, k) for s in self.summaries) for k in keys}
         totals["already_loaded"] = sum(1 for s in self.summaries if s.status == "already loaded")
         totals["failed"] = sum(1 for s in self.summaries if s.status == "failed") + len(self.problems)
@@ -66,14 +67,16 @@ class IngestResult:
         return {
             "sources": [s.as_dict() for s in self.summaries],
             "problems": [{"source": str(p.path), "reason": p.reason} for p in self.problems],
+            "ignored": [{"source": str(p.path), "reason": p.reason} for p in self.ignored],
             "totals": self.totals(),
         }
 
 
 def ingest(store: DuckDBStore, paths: Iterable[Path], reporter: Reporter | None = None) -> IngestResult:
     reporter = reporter or Silent()
-    sources, problems = discover([Path(p) for p in paths])
-    result = IngestResult(problems=problems)
+    ignored: list[Problem] = []
+    sources, problems = discover([Path(p) for p in paths], ignored)
+    result = IngestResult(problems=problems, ignored=ignored)
     people = _People(store)
     for index, source in enumerate(sources, start=1):
         reporter.start(source, index, len(sources))
@@ -89,6 +92,7 @@ def ingest(store: DuckDBStore, paths: Iterable[Path], reporter: Reporter | None 
             checksum,
             _read_ahead(store, source, checksum, people),
             on_progress=reporter.progress,
+            person_label=people.label,
         )
         if summary.rows.get("person"):
             people.refresh()
@@ -130,6 +134,7 @@ class _People:
     def __init__(self, store: DuckDBStore):
         self.store = store
         self.known: dict[str, int] | None = None
+        self.asked: dict[int, str] = {}  # id -> the identifier it was resolved from
 
     def refresh(self) -> None:
         self.known = None
@@ -142,7 +147,14 @@ class _People:
 
     def resolve(self, source_value: str) -> int:
         self.ready()
-        return self.known.get(source_value) or person_id_for(source_value)
+        person_id = self.known.get(source_value) or person_id_for(source_value)
+        self.asked[person_id] = source_value
+        return person_id
+
+    def label(self, person_id: int) -> str | None:
+        """The hospital identifier a person id was resolved from, to name an orphan."""
+        source_value = self.asked.get(person_id)
+        return f"person_source_value {source_value!r}" if source_value else None
 
 
 READ_AHEAD_BYTES = 64 * 2**20  # sources up to this size are read before their transaction

@@ -13,7 +13,7 @@ from clinsearch.cohort.build import build
 from clinsearch.cohort.definition import Definition
 from clinsearch.scores.registry import compute_for_patient, score
 
-SCHEMA = pa.schema([("person_id", pa.int64()), ("index_date", pa.date32()), ("age", pa.int64()), ("sex", pa.string()), ("score", pa.string()), ("model", pa.string()),
+SCHEMA = pa.schema([("person_id", pa.int64()), ("index_date", pa.date32()), ("age", pa.int64()), ("sex", pa.string()), ("score", pa.string()), ("status", pa.string()), ("model", pa.string()),
                     ("value", pa.float64()), ("unit", pa.string()), ("category", pa.string()), ("not_computed_because", pa.string()),
                     ("stale", pa.string())])
 
@@ -32,9 +32,9 @@ def score_members(store, name: str, members: list[tuple[int, dt.date]], *, regio
         result = compute_for_patient(store, name, person_id, at=day, region=region)
         given = {i.name: i.value for i in result.inputs}
         rows.append({
-            "person_id": person_id, "index_date": day, "age": given.get("age"), "sex": given.get("sex"), "score": name, "model": result.model,
+            "person_id": person_id, "index_date": day, "age": given.get("age"), "sex": given.get("sex"), "score": name, "status": result.status, "model": result.model,
             "value": round(result.value, 4) if result.computed else None, "unit": result.unit, "category": result.category,
-            "not_computed_because": "; ".join(f"{m['name']}: {m['reason']}" for m in result.missing) or None,
+            "not_computed_because": "; ".join(f"{m['name']}: {m['reason']}" for m in result.reasons) or None,
             "stale": "; ".join(result.stale) or None,
         })
     return rows

@@ -1,13 +1,24 @@
 """What a score computation returns: the value and the trail that justifies it.
 
-A score is never computed on a guess: an input that cannot be found is listed in ``missing``
-and the value is ``None``; an input older than the allowed age is used but listed in ``stale``.
+A score is never computed on a guess. Its ``status`` says which of five answers it is:
+
+* ``computed``: a value from inputs that are all present and recent enough;
+* ``stale``: a value, but some input is older than allowed (listed in ``stale``);
+* ``missing``: no value, an input cannot be found (listed in ``missing``);
+* ``not_applicable``: no value, the score is not meant for this patient (CHA2DS2-VASc without
+  atrial fibrillation; listed in ``refusals``);
+* ``out_of_domain``: no value, the patient is outside the population the model was validated in
+  (Framingham at 80; listed in ``refusals``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+
+COMPUTED, STALE, MISSING, NOT_APPLICABLE, OUT_OF_DOMAIN = "computed", "stale", "missing", "not_applicable", "out_of_domain"
+STATUSES = (COMPUTED, STALE, MISSING, NOT_APPLICABLE, OUT_OF_DOMAIN)
 
 
 @dataclass
@@ -36,20 +47,36 @@ class ScoreResult:
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     person_id: int | None = None
+    refusals: list[dict] = field(default_factory=list)  # {"name", "reason", "status": not_applicable | out_of_domain}
 
     @property
     def computed(self) -> bool:
         return self.value is not None
 
+    @property
+    def status(self) -> str:
+        if self.refusals:
+            return self.refusals[0]["status"]
+        if self.missing:
+            return MISSING
+        return STALE if self.stale else COMPUTED
+
+    @property
+    def reasons(self) -> list[dict]:
+        """Why no value: the refusals first, then the missing inputs."""
+        return [{"name": r["name"], "reason": r["reason"]} for r in self.refusals] + self.missing
+
     def as_dict(self) -> dict:
         return {
             "score": self.score,
+            "status": self.status,
             "model": self.model,
             "value": None if self.value is None else round(self.value, 2),
             "unit": self.unit,
             "category": self.category,
             "inputs": [i.as_dict() for i in self.inputs],
             "missing": self.missing,
+            "refusals": self.refusals,
             "stale": self.stale,
             "notes": self.notes,
             "reference": self.reference,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinsearch.scores import units
+from clinsearch.cohort import codes as vocabulary_codes
+from clinsearch.scores import formulas, units
 from clinsearch.scores.model import Input
 from clinsearch.scores.tables import table
 from clinsearch.warehouse.concepts import FEMALE, MALE
@@ -58,8 +59,11 @@ def expand(codes_: list[str]) -> tuple[str, ...]:
 class PatientInputs:
     """Inputs of one patient at one date; ``missing`` and ``stale`` fill as inputs are read."""
 
-    def __init__(self, store: DuckDBStore, person_id: int, at: dt.date, max_age_days: int):
+    def __init__(self, store: DuckDBStore, person_id: int, at: dt.date, max_age_days: int, departments: tuple[str, ...] | None = None):
+        """``departments``: read only the notes written in them (a clinician restricted to
+        departments reads no other note, not even through a score's evidence)."""
         self.store, self.person_id, self.at, self.max_age_days = store, person_id, at, max_age_days
+        self.departments = departments
         self.missing: list[dict] = []
         self.stale: list[str] = []
         rows = store.query_dicts("SELECT * FROM person WHERE person_id = ?", [person_id])
@@ -67,13 +71,10 @@ class PatientInputs:
             raise LookupError(f"no patient {person_id} in the warehouse")
         self.person = rows[0]
 
-    def alive(self) -> bool:
-        """False (and a reason) when the patient died on or before the date of the computation."""
+    def death_date(self) -> dt.date | None:
+        """The date of death when the patient died on or before the date of the computation."""
         rows = self.store.query("SELECT death_date FROM death WHERE person_id = ? AND death_date <= ?", [self.person_id, self.at])
-        if rows:
-            self.miss("alive", f"the patient died on {rows[0][0].isoformat()}")
-            return False
-        return True
+        return rows[0][0] if rows else None
 
     def miss(self, name: str, reason: str) -> None:
         self.missing.append({"name": name, "reason": reason})
@@ -104,19 +105,23 @@ class PatientInputs:
             return None
         return Input("sex", value, None, None, f"person {self.person_id}: gender {p.get('gender_source_value') or p.get('gender_concept_id')}")
 
-    def measurement(self, name: str) -> Input | None:
-        loinc = codes()["measurements"][name]
+    def _latest(self, name: str) -> tuple | None:
+        """(id, LOINC, date, value, unit) of the latest measurement of ``name`` on or before the date."""
         rows = self.store.query(
             """SELECT measurement_id, measurement_source_value, measurement_date, value_as_number, unit_source_value
                FROM measurement WHERE person_id = ? AND measurement_source_value IN (SELECT unnest(?))
                  AND value_as_number IS NOT NULL AND measurement_date <= ?
                ORDER BY measurement_date DESC, measurement_id DESC LIMIT 1""",
-            [self.person_id, loinc, self.at],
+            [self.person_id, codes()["measurements"][name], self.at],
         )
-        if not rows:
-            self.miss(name, f"no measurement (LOINC {', '.join(loinc)}) on or before {self.at.isoformat()}")
+        return rows[0] if rows else None
+
+    def measurement(self, name: str, latest: tuple | None = None) -> Input | None:
+        latest = latest or self._latest(name)
+        if latest is None:
+            self.miss(name, f"no measurement (LOINC {', '.join(codes()['measurements'][name])}) on or before {self.at.isoformat()}")
             return None
-        measurement_id, code, date, value, unit = rows[0]
+        measurement_id, code, date, value, unit = latest
         try:
             converted = units.convert(name, value, unit)
         except ValueError as exc:
@@ -126,20 +131,42 @@ class PatientInputs:
         written = f"{value:g} {unit or ''}".strip()
         return Input(name, round(converted, 4), units.target_unit(name), date, f"measurement {measurement_id} (LOINC {code}, {written})")
 
+    def recorded_bmi(self) -> Input | None:
+        """A recorded BMI (LOINC 39156-5) when there is one at least as recent as the latest
+        weight; else None, and the BMI is computed from weight and height."""
+        recorded, weight = self._latest("bmi"), self._latest("weight")
+        if recorded is None or (weight is not None and weight[2] > recorded[2]):
+            return None
+        return self.measurement("bmi", recorded)
+
+    def egfr(self) -> Input | None:
+        """The latest eGFR: a recorded one, or CKD-EPI 2021 computed from a creatinine more recent
+        than any recorded eGFR (with the age at the creatinine's date)."""
+        recorded, creatinine = self._latest("egfr"), self._latest("creatinine")
+        if creatinine is None or (recorded is not None and recorded[2] >= creatinine[2]):
+            if recorded is None:
+                self.miss("egfr", f"no eGFR (LOINC {', '.join(codes()['measurements']['egfr'])}) and no creatinine to compute it from "
+                                  f"on or before {self.at.isoformat()}")
+                return None
+            return self.measurement("egfr", recorded)
+        measured, born, sex = self.measurement("creatinine", creatinine), self.birth_date(), self.sex()
+        if measured is None or born is None or sex is None:
+            self.miss("egfr", "no recorded eGFR, and CKD-EPI 2021 needs a creatinine in a known unit, the birth date and the sex")
+            return None
+        day = measured.date
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        value = formulas.ckd_epi_2021(measured.value, age, sex.value)
+        return Input("egfr", round(value, 1), units.target_unit("egfr"), day, f"CKD-EPI 2021 computed from {measured.source} at age {age}")
+
     def diabetes(self) -> Input:
         spec = codes()["diabetes"]
         found = self._condition(spec["condition_prefixes"])
         if found:
             condition_id, code, date = found
             return Input("diabetes", 1, None, date, f"condition_occurrence {condition_id} ({code})")
-        drug = self.store.query(
-            """SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
-               WHERE person_id = ? AND drug_exposure_start_date <= ? AND starts_with(upper(drug_source_value), ?)
-               ORDER BY drug_exposure_start_date LIMIT 1""",
-            [self.person_id, self.at, spec["drug_prefixes"][0]],
-        )
+        drug = self._drug(spec["drug_prefixes"])
         if drug:
-            return Input("diabetes", 1, None, drug[0][2], f"drug_exposure {drug[0][0]} (ATC {drug[0][1]})")
+            return Input("diabetes", 1, None, drug[0][2], f"drug_exposure {drug[0][0]} ({drug[0][1]})")
         mention = self._mention(spec["lexicon"], affirmed_only=True)
         if mention:
             note_id, date, text, _ = mention
@@ -187,13 +214,15 @@ class PatientInputs:
         if found:
             condition_id, code, date = found
             return Input(name, 1, None, date, f"condition_occurrence {condition_id} ({code})")
-        for atc in spec.get("drugs", []):
+        for atc in spec.get("drugs", []):  # ATC classes; with the OMOP vocabularies, the RxNorm products they hold too
             since = self.at - dt.timedelta(days=spec["within_days"]) if spec.get("within_days") else dt.date(1, 1, 1)
+            where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([atc + "*"], "drug"),
+                                                      "drug_source_value", "drug_source_concept_id", "drug_concept_id")
             drug = self.store.query(
-                """SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
+                f"""SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
                    WHERE person_id = ? AND drug_exposure_start_date <= ? AND drug_exposure_start_date >= ?
-                     AND starts_with(upper(drug_source_value), ?) ORDER BY drug_exposure_start_date DESC LIMIT 1""",
-                [self.person_id, self.at, since, atc])
+                     AND {where} ORDER BY drug_exposure_start_date DESC LIMIT 1""",
+                [self.person_id, self.at, since, *params])
             if drug:
                 return Input(name, 1, None, drug[0][2], f"drug_exposure {drug[0][0]} (ATC {drug[0][1]})")
         mention = self._mention(spec["lexicon"], affirmed_only=True) if spec.get("lexicon") else None
@@ -230,18 +259,28 @@ class PatientInputs:
         return self.flag(name, {"label": spec["label"], "drugs": spec["atc"], "within_days": spec.get("within_days"), "lexicon": []})
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _drug(self, prefixes: list[str]):
+        """[(id, code, start date)] of the first drug of one of the ATC ``prefixes`` (with the
+        OMOP vocabularies loaded, an RxNorm product of that class too)."""
+        where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([p + "*" for p in prefixes], "drug"),
+                                                  "drug_source_value", "drug_source_concept_id", "drug_concept_id")
+        return self.store.query(
+            f"""SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
+               WHERE person_id = ? AND drug_exposure_start_date <= ? AND {where} ORDER BY drug_exposure_start_date LIMIT 1""",
+            [self.person_id, self.at, *params])
+
     def _condition(self, prefixes: list[str]):
-        """(id, code, start date) of the first condition whose code starts with one of ``prefixes``."""
+        """(id, code, start date) of the first condition coded by one of the CIM-10 ``prefixes``
+        -- or, with the OMOP vocabularies loaded, by a concept they map to (a SNOMED-coded
+        diabetes for E10-E14), as cohorts match codes (``cohort.codes``)."""
+        where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([p + "*" for p in prefixes], "condition"),
+                                                  "condition_source_value", "condition_source_concept_id", "condition_concept_id")
         rows = self.store.query(
-            """SELECT condition_occurrence_id, condition_source_value, condition_start_date FROM condition_occurrence
-               WHERE person_id = ? AND condition_start_date <= ? ORDER BY condition_start_date, condition_occurrence_id""",
-            [self.person_id, self.at],
+            f"""SELECT condition_occurrence_id, condition_source_value, condition_start_date FROM condition_occurrence
+               WHERE person_id = ? AND condition_start_date <= ? AND {where} ORDER BY condition_start_date, condition_occurrence_id LIMIT 1""",
+            [self.person_id, self.at, *params],
         )
-        for row in rows:
-            code = (row[1] or "").upper().replace(".", "")
-            if any(code.startswith(prefix) for prefix in prefixes):
-                return row
-        return None
+        return rows[0] if rows else None
 
     def _mention(self, concepts: list[str], affirmed_only: bool):
         """(note_id, date, text, negated) of the latest note mentioning one of ``concepts``
@@ -251,8 +290,9 @@ class PatientInputs:
                WHERE n.person_id = ? AND n.note_date <= ? AND x.label <> 'context' AND x.normalized_term IN (SELECT unnest(?))
                  AND coalesce(x.term_modifiers, '') NOT LIKE '%hypothesis%' AND coalesce(x.term_modifiers, '') NOT LIKE '%family%'
                  {"AND x.term_exists = 'Y'" if affirmed_only else ""}
+                 {"AND n.care_site_id IN (SELECT care_site_id FROM care_site WHERE care_site_name IN (SELECT unnest(?)))" if self.departments is not None else ""}
                ORDER BY n.note_date DESC, n.note_id DESC LIMIT 1""",
-            [self.person_id, self.at, concepts],
+            [self.person_id, self.at, concepts, *([list(self.departments)] if self.departments is not None else [])],
         )
         if not rows:
             return None

@@ -37,6 +37,7 @@ CONVERSIONS = {
     "hba1c": ("mmol/mol", {"mmol/mol": _same, "%": hba1c_ifcc}),
     "creatinine": ("mg/dL", {"mg/dl": _same, "µmol/l": _from_umol_l, "umol/l": _from_umol_l, "mg/l": lambda v: v / 10}),
     "egfr": ("mL/min/1.73m2", {"ml/min/1.73m2": _same, "ml/min": _same}),
+    "bmi": ("kg/m2", {"kg/m2": _same, "kg/m^2": _same, "kg/m²": _same}),
     "weight": ("kg", {"kg": _same, "g": lambda v: v / 1000, "[lb_av]": _from_pounds, "lb": _from_pounds}),
     "height": ("cm", {"cm": _same, "m": lambda v: v * 100, "[in_i]": _from_inches, "in": _from_inches}),
     "inr": ("", {"": _same, "{inr}": _same, "{ratio}": _same, "ratio": _same}),

@@ -20,11 +20,13 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
+from clinsearch.search.analysis import LANGUAGES, terms
 from clinsearch.search.expand import Concept, describe, expand, matches
-from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index, view_field
+from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index, text_field, view_field
 from clinsearch.search.patients import PatientHit, PatientSearch
 from clinsearch.search.query import Filter, Node, QueryError, parse
 from clinsearch.search.snippets import Snippet, Wanted, snippets
+from clinsearch.search.spelling import correct, suggested_query
 from clinsearch.search.sources import CONTEXTS
 from clinsearch.search.translate import Translator, leaves
 
@@ -69,6 +71,8 @@ class SearchResult:
     expansions: list[dict]
     patients: list[PatientHit] | None = None
     patients_total: int | None = None
+    corrections: list[dict] = field(default_factory=list)  # misspelt words: corrected, or with candidates
+    suggestions: list[str] = field(default_factory=list)  # "did you mean": the query with the corrections
 
     def as_dict(self) -> dict:
         out = {
@@ -79,6 +83,8 @@ class SearchResult:
             "documents": [d.as_dict() for d in self.documents],
             "facets": self.facets,
             "expansions": self.expansions,
+            "corrections": self.corrections,
+            "suggestions": self.suggestions,
         }
         if self.patients is not None:
             out["patients"] = [p.as_dict() for p in self.patients]
@@ -99,8 +105,10 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
     Raises ``QueryError`` for a query that cannot be read, ``SearchError`` when there is no index."""
     if not 0 < limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
-    tree = expand(parse(query))
+    parsed = parse(query)
     searcher = _searcher(Path(data))
+    parsed, corrections = correct(parsed, lambda word: _in_notes(searcher, word, view))
+    tree = expand(parsed, Path(data))
     translator = Translator(searcher, departments, persons, view, patient_of)
     document_query = translator.documents_query(tree)
     # Tantivy releases the GIL: facets and patients are counted on other cores meanwhile.
@@ -117,6 +125,8 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
         documents=documents,
         facets=facets.result(),
         expansions=[describe(leaf) for leaf in leaves(tree) if isinstance(leaf, Concept) or (isinstance(leaf, Filter) and leaf.field == "code")],
+        corrections=[c.as_dict() for c in corrections],
+        suggestions=[q for q in [suggested_query(query, corrections)] if q],
     )
     if ranked_patients is not None:
         result.patients, result.patients_total = ranked_patients.result()
@@ -131,7 +141,7 @@ def document_events(data: Path, query: str, *, persons: tuple[int, ...] | None =
     already, and counting both would count one examination twice.) With ``view="pseudonymised"``
     the query reads the researcher's view (pseudonymised text, filters on shifted dates); the days
     returned are the real ones still, so that the cohort's windows around other events hold."""
-    tree = expand(parse(query))
+    tree = expand(parse(query), Path(data))
     searcher = _searcher(Path(data))
     translator = Translator(searcher, departments, persons, view, patient_of)
     notes = Query.term_query(SCHEMA, "source", "notes")
@@ -170,6 +180,12 @@ def _searcher(data: Path) -> tantivy.Searcher:
     except (OSError, ValueError) as exc:  # a damaged or vanishing index is an error, never an empty answer
         _OPEN.pop(data, None)
         raise SearchError(f"{data}: the search index cannot be read ({exc}); run 'clinsearch index --rebuild'") from None
+
+
+def _in_notes(searcher: tantivy.Searcher, word: str, view: str) -> bool:
+    """Whether a document of the index holds ``word`` (in any context, in either language)."""
+    return any(searcher.doc_freq(text_field(context, lang, view), term) > 0
+               for lang in LANGUAGES for term in terms(word, lang)[:1] for context in CONTEXTS)
 
 
 def _wanted(tree: Node) -> list[Wanted]:

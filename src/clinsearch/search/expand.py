@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Union
 
 from clinsearch.nlp.lexicon import LEXICON, LexiconEntry
 from clinsearch.search.analysis import LANGUAGES, lexicon_code, normalise_code, terms
+from clinsearch.search.concepts import group_matches, groups, index_codes, lexicon_under
 from clinsearch.search.query import And, Filter, Node, Not, Or, Term, parse  # noqa: F401 (parse: doctest)
+from clinsearch.terminology import omop
 
 LONGEST = 8  # words in the longest lexicon term looked for in a query
 
@@ -33,7 +36,9 @@ class Concept:
     text: str
     context: str
     position: int
-    concept_ids: tuple[str, ...]
+    concept_ids: tuple[str, ...]  # lexicon ids
+    groups: tuple[str, ...] = ()  # terminology concepts (VOCABULARY:code), concepts.groups
+    extra_codes: tuple[str, ...] = ()  # code-field terms from the warehouse's OMOP vocabularies
 
 
 @dataclass(frozen=True)
@@ -71,14 +76,28 @@ def lookup(text: str) -> tuple[str, ...]:
     return ()
 
 
-def expand(node: Node) -> Node:
-    """``node`` with the runs of words that name lexicon concepts replaced by ``Concept``."""
+@lru_cache(maxsize=16384)
+def named(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lexicon ids, terminology groups) that the query words ``text`` name."""
+    ids = lookup(text)
+    return ids, groups(text, ids)
+
+
+def expand(node: Node, data: Path | None = None) -> Node:
+    """``node`` with the runs of words that name lexicon or terminology concepts replaced by
+    ``Concept``; with ``data`` (a data directory whose warehouse holds OMOP vocabularies),
+    ``code:`` filters and concepts also carry the codes of those vocabularies."""
+    tree = _expand(node)
+    return _with_vocabularies(tree, data) if omop.loaded(data) else tree
+
+
+def _expand(node: Node) -> Node:
     if isinstance(node, Term):
         return _single(node)
     if isinstance(node, Not):
-        return Not(expand(node.item))
+        return Not(_expand(node.item))
     if isinstance(node, Or):
-        return Or(tuple(expand(item) for item in node.items))
+        return Or(tuple(_expand(item) for item in node.items))
     if isinstance(node, And):
         return _and(node)
     return node
@@ -87,8 +106,8 @@ def expand(node: Node) -> Node:
 def _single(term: Term) -> Term | Concept:
     if term.exact:
         return term
-    ids = lookup(term.text)
-    return Concept(term.text, term.context, term.position, ids) if ids else term
+    ids, found = named(term.text)
+    return Concept(term.text, term.context, term.position, ids, found) if ids or found else term
 
 
 def _and(node: And) -> Node:
@@ -101,7 +120,7 @@ def _and(node: And) -> Node:
         items.extend(_concepts_in(run))
         run = [item] if isinstance(item, Term) and not item.exact and not item.phrase else []
         if not run:
-            items.append(expand(item))
+            items.append(_expand(item))
     items.extend(_concepts_in(run))
     return items[0] if len(items) == 1 else And(tuple(items))
 
@@ -112,9 +131,9 @@ def _concepts_in(run: list[Term]) -> list:
     while i < len(run):
         for j in range(min(len(run), i + LONGEST), i, -1):
             text = " ".join(t.text for t in run[i:j])
-            ids = lookup(text)
-            if ids:
-                out.append(Concept(text, run[i].context, run[i].position, ids))
+            ids, found = named(text)
+            if ids or found:
+                out.append(Concept(text, run[i].context, run[i].position, ids, found))
                 i = j
                 break
         else:
@@ -123,14 +142,52 @@ def _concepts_in(run: list[Term]) -> list:
     return out
 
 
+def _with_vocabularies(node: Node, data: Path) -> Node:
+    """The tree with the OMOP vocabularies' codes on its ``code:`` filters and concepts."""
+    if isinstance(node, Not):
+        return Not(_with_vocabularies(node.item, data))
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(_with_vocabularies(item, data) for item in node.items))
+    if isinstance(node, Filter) and node.field == "code":
+        vocabulary, code = split_code(node.value)
+        related = omop.related(data, [(vocabulary, code)])
+        return Filter(node.field, node.value, node.position, tuple(sorted(_index_terms(related)))) if related else node
+    if isinstance(node, Concept) and node.groups:
+        phrases, codes, _ = group_matches(node.text, node.concept_ids, node.groups)
+        mapped = omop.related(data, [("CIM10" if c[0].isalpha() and c[1:3].isdigit() else "ATC", c) for c in codes if not c.startswith("LEX:")])
+        extra = tuple(sorted(_index_terms(mapped) - set(codes)))
+        return Concept(node.text, node.context, node.position, node.concept_ids, node.groups, extra) if extra else node
+    return node
+
+
+def _index_terms(keys) -> set[str]:
+    """The code-field terms of OMOP (vocabulary_id, code) pairs: ICD-10 and ATC codes stand for
+    their branch (prefixes are indexed), other vocabularies' codes for themselves."""
+    return {normalise_code(code) for _, code in keys if normalise_code(code)}
+
+
+def split_code(value: str) -> tuple[str | None, str]:
+    """``SNOMED:44054006`` -> ("SNOMED", "44054006"); a bare code has no vocabulary."""
+    value = value.rstrip("*")
+    head, sep, rest = value.partition(":")
+    if sep and head.isalpha() and head.upper() != "LEX":
+        return head, rest
+    return None, value
+
+
 @lru_cache(maxsize=4096)
 def matches(leaf: Leaf) -> Matches:
+    if isinstance(leaf, Concept) and leaf.groups:
+        phrases, codes, _ = group_matches(leaf.text, leaf.concept_ids, leaf.groups)
+        return Matches(phrases, tuple(sorted({*codes, *leaf.extra_codes})))
     if isinstance(leaf, Concept):
         return _concept_matches(leaf.text, [LEXICON[i] for i in leaf.concept_ids], ())
     if isinstance(leaf, Filter) and leaf.field == "code":
-        code = normalise_code(leaf.value.rstrip("*"))
+        code = normalise_code(split_code(leaf.value)[1])
+        wanted = index_codes([("CIM10", code)]) | {code} | set(leaf.expanded)
         coded_under = [e for e in LEXICON.values() if any(normalise_code(c).startswith(code) for c in (*e.cim10, *e.atc))]
-        return _concept_matches(None, coded_under, (code,))
+        coded_under += [e for e in lexicon_under({w for w in leaf.expanded if len(w) >= 3}) if e not in coded_under]
+        return _concept_matches(None, coded_under, tuple(sorted(wanted)))
     assert isinstance(leaf, Term)
     return Matches({lang: (tuple(terms(leaf.text, lang)),) for lang in LANGUAGES}, ())
 
@@ -152,6 +209,10 @@ def _concept_matches(text: str | None, entries: list[LexiconEntry], codes: tuple
 
 def describe(leaf: Leaf) -> dict:
     """What a leaf was expanded to, for the user to see (``expansions`` in search results)."""
+    if isinstance(leaf, Concept) and leaf.groups:
+        _, codes, names = group_matches(leaf.text, leaf.concept_ids, leaf.groups)
+        return {"query": leaf.text, "concepts": [*leaf.concept_ids, *leaf.groups], "terms": sorted(set(names) - {leaf.text}, key=str.lower),
+                "codes": sorted(c for c in {*codes, *leaf.extra_codes} if not c.startswith("LEX:"))}
     if isinstance(leaf, Concept):
         entries = [LEXICON[i] for i in leaf.concept_ids]
         return {

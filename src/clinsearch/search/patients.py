@@ -15,7 +15,7 @@ the query, whether their coded data does, and the date of the latest matching do
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tantivy import Occur, Query
 
@@ -27,15 +27,55 @@ DOCUMENT_SOURCES = ("notes", "imaging", "articles")
 PERSON_BUCKETS = 65_000  # Tantivy's limit on the buckets of one aggregation
 
 
+WHY_DOCUMENTS = 3  # the supporting documents a patient row names
+
+
+@dataclass
+class Reason:
+    """One term of the query and where the patient's record has it: the patient level looks
+    across the whole record, so a patient may match on a term of one note and another of a
+    second; an excluded term is in none of their documents nor coded data (the document level
+    excludes note by note)."""
+
+    term: str  # as written: EP, neg:TVP, "embolie pulmonaire", code:I26
+    in_documents: bool
+    in_coded_data: bool
+    excluded: bool = False
+
+    def as_dict(self) -> dict:
+        return {"term": self.term, "in_documents": self.in_documents, "in_coded_data": self.in_coded_data, "excluded": self.excluded}
+
+
 @dataclass
 class PatientHit:
     person_id: int
     hits: int  # documents (notes, imaging) that support the match
     coded: bool  # the patient's coded data matches too
     last_date: dt.date | None
+    why: list[Reason] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)  # the best supporting documents (identified view only)
 
     def as_dict(self) -> dict:
-        return {"person_id": self.person_id, "hits": self.hits, "coded": self.coded, "last_date": self.last_date.isoformat() if self.last_date else None}
+        return {"person_id": self.person_id, "hits": self.hits, "coded": self.coded, "last_date": self.last_date.isoformat() if self.last_date else None,
+                "why": [r.as_dict() for r in self.why], "documents": self.documents}
+
+
+def written(leaf) -> str:
+    """A term or code filter as a query writes it."""
+    if isinstance(leaf, Filter):
+        return f"{leaf.field}:{leaf.value}"
+    text = f'"{leaf.text}"' if getattr(leaf, "phrase", False) else leaf.text  # a term, or the words of a lexicon concept
+    prefix = {"affirmed": "", "negated": "neg:", "hypothetical": "hyp:", "family": "fam:", "any": "any:"}.get(leaf.context, f"{leaf.context}:")
+    return f"{prefix}{'=' if getattr(leaf, 'exact', False) else ''}{text}"
+
+
+def excluded_leaves(node: Node | None) -> list:
+    """The terms a query excludes (``-neg:TVP``)."""
+    if isinstance(node, Not):
+        return leaves(node.item)
+    if isinstance(node, (And, Or)):
+        return [leaf for item in node.items for leaf in excluded_leaves(item)]
+    return []
 
 
 class PatientSearch:
@@ -80,7 +120,43 @@ class PatientSearch:
         records = Query.boolean_query([*within, (Occur.Must, Query.term_query(SCHEMA, "source", "records"))])
         for bucket in self.searcher.aggregate(records, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]:
             hits[int(bucket["key"])].coded = True
+        self._why(rest, positives, people, scope, hits)
         return hits
+
+    def _why(self, rest: Node | None, positives: list, people: list[int], scope: list, hits: dict[int, PatientHit]) -> None:
+        """Each patient's reasons (which term is in their documents, which in their coded data)
+        and, in the identified view, their best supporting documents."""
+        view = self.translator.view
+        restricted = [*scope, *([] if scope else self.translator.restriction), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))]
+        found: dict[str, tuple[set[int], set[int]]] = {}
+        for leaf in positives:
+            name = written(leaf)
+            if name in found:
+                continue
+            sets = []
+            for sources in (list(DOCUMENT_SOURCES), ["records"]):
+                query = Query.boolean_query([*restricted, (Occur.Must, leaf_query(leaf, view)), (Occur.Must, Query.term_set_query(SCHEMA, "source", sources))])
+                buckets = self.searcher.aggregate(query, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]
+                sets.append({int(b["key"]) for b in buckets})
+            found[name] = (sets[0], sets[1])
+        excluded = list(dict.fromkeys(written(leaf) for leaf in excluded_leaves(rest)))
+        for person, hit in hits.items():
+            hit.why = [Reason(name, person in docs, person in coded) for name, (docs, coded) in found.items()]
+            hit.why += [Reason(name, False, False, excluded=True) for name in excluded]
+        if view != "identified" or not positives:
+            return  # a researcher's rows say which terms, not which documents (their number is blurred)
+        support = Query.boolean_query([(Occur.Should, leaf_query(leaf, view)) for leaf in positives])
+        for person, hit in hits.items():
+            if not hit.hits:
+                continue
+            query = Query.boolean_query([*restricted[:-1], (Occur.Must, Query.term_set_query(SCHEMA, "person_id", [person])), (Occur.Must, support),
+                                         (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
+            for _, address in self.searcher.search(query, limit=WHY_DOCUMENTS).hits:
+                doc = self.searcher.doc(address)
+                day = from_day_number(doc.get_first(view_field("date", view)))
+                hit.documents.append({"source": doc.get_first("source"), "id": doc.get_first("id"),
+                                      "note_id": doc.get_first("id") if doc.get_first("source") == "notes" else None,
+                                      "date": day.isoformat() if day else None, "title": doc.get_first(view_field("title", view)) or ""})
 
     def patients_by_sets(self, filters: list[Filter], rest: Node | None) -> list[PatientHit]:
         """With filters, terms are looked up document by document (patients' documents have no

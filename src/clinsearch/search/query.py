@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Union
 
 MAX_LENGTH = 1_000  # characters
@@ -67,6 +68,7 @@ class Filter:
     field: str  # one of FILTERS
     value: str
     position: int = 0
+    expanded: tuple[str, ...] = dataclass_field(default=(), repr=False)  # code: the codes of the loaded vocabularies it stands for (expand.py)
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,7 @@ def _filter_value(name: str, value: str, position: int) -> str:
     elif name == "source" and value.lower() not in SOURCES:
         raise QueryError(f"'source:' is one of {', '.join(SOURCES)}, not '{value}'", position)
     elif name == "code" and not re.fullmatch(r"[A-Za-z0-9.:_-]+\*?", value):
-        raise QueryError(f"'code:' takes a code such as E11, I21* or B01AC06, not '{value}'", position)
+        raise QueryError(f"'code:' takes a code such as E11, I21*, B01AC06 or SNOMED:44054006, not '{value}'", position)
     return value
 
 

@@ -176,6 +176,15 @@ def note_departments(request: Request, person_id: int) -> tuple[str, ...] | None
     return tuple(principal.departments)
 
 
+def note_scope(request: Request) -> dict:
+    """``note_departments`` for many patients at once, as keyword arguments of the lower layers
+    (``departments``: None when every note may be read; ``whole``: the patients seen whole)."""
+    principal = request.principal
+    if principal.role != "clinician" or not principal.departments:
+        return {"departments": None, "whole": ()}
+    return {"departments": tuple(principal.departments), "whole": tuple(principal.patients)}
+
+
 def check_note(request: Request, person_id: int, department: str | None, note_id: int) -> None:
     """Refuse a note outside the departments the principal may read for this patient, with the
     answer given for a note that does not exist (and the refusal audited)."""

@@ -19,7 +19,8 @@ from clinsearch.cohort.export import export, form_of
 from clinsearch.cohort.saved import CohortOwned, SavedCohorts
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift
-from clinsearch.services.access import AccessDenied, NotFound, Request, audit, blur, pseudonym, refuse, require_patient_data, scope, shown_count, spend_query
+from clinsearch.services.access import (AccessDenied, NotFound, Request, audit, blur, note_scope, pseudonym, refuse, require_patient_data, scope,
+                                        shown_count, spend_query)
 from clinsearch.services.disclosure import small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
@@ -43,7 +44,7 @@ def cohort(request: Request, definition: dict, *, compare: dict | None = None, m
             raise AccessDenied(f"a cohort of fewer than {threshold()} patients is not exported to the researcher role")
         if export_to is not None:
             audit(request, "cohort-export", parsed[0].name, {"definition": definition, "form": form_of(export_to), "pseudonymised": not identified})
-            exported = export(store, request.data, built[0], export_to, pseudonymised=not identified).as_dict()
+            exported = export(store, request.data, built[0], export_to, pseudonymised=not identified, **note_scope(request)).as_dict()
     out = _view(request, built[0], members)
     if export_to is not None:
         out["export"] = exported
@@ -65,12 +66,14 @@ def _view(request: Request, built, members: bool) -> dict:
     out["size"] = blur(size)
     out["attrition"] = [{**s, "remaining": blur(s["remaining"]), "removed": blur(s["removed"])} for s in out["attrition"]]
     out["warnings"] = withheld_warnings(out.get("warnings", []))
+    if "index_dates" in out:
+        out["index_dates"] = {k: blur(v) if isinstance(v, int) else v for k, v in out["index_dates"].items()}
     if members and small(size):
         out["patients"] = []
         out["withheld"] = [f"patients: a cohort of fewer than {threshold()} is not listed"]
     elif members:
-        out["patients"] = [{"person_id": pseudonym(request.data, p), "index_date": (d + dt.timedelta(days=date_shift(p, secret))).isoformat()}
-                           for p, d in built.members]
+        out["patients"] = [{"person_id": pseudonym(request.data, p), "index_date": (d + dt.timedelta(days=date_shift(p, secret))).isoformat(),
+                            **({"indexed_at": built.deceased[p]} if p in built.deceased else {})} for p, d in built.members]
         out["patients"].sort(key=lambda x: x["person_id"])
     return out
 

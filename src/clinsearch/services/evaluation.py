@@ -28,6 +28,13 @@ def example_outcome() -> dict:
     return json.loads(resources.files("clinsearch.demo").joinpath("examples", "mace-outcome.json").read_text("utf-8"))
 
 
+def outcome_criteria(outcome: dict) -> list[str]:
+    """The outcome's criteria as the evaluation form lists them (``check`` first: raises
+    DefinitionError for an outcome that cannot run): label and window from the index date."""
+    definition = read({"name": outcome.get("name") or "outcome", "inclusion": outcome.get("inclusion", [])}, indexed=True)
+    return [f"{c.label}" + (f", {c.window.describe()}" if c.window else "") for c in definition.inclusion]
+
+
 def read_upload(name: str, content: bytes):
     """An uploaded file as an Arrow table (CSV or Parquet by its name), read from memory."""
     import pyarrow.csv as pacsv

@@ -12,7 +12,7 @@ from clinsearch.files import atomic
 from clinsearch.scores.cohort import score_cohort, table
 from clinsearch.scores.registry import SCORES, compute, compute_for_patient
 from clinsearch.scores.registry import score as spec_of
-from clinsearch.services.access import Request, audit, check_patient, require_identified, resolve_patient, scope
+from clinsearch.services.access import Request, audit, check_patient, note_departments, require_identified, resolve_patient, scope
 from clinsearch.warehouse.store import open_store
 
 TRAIL = "a score's trail quotes identified data"
@@ -46,6 +46,7 @@ def _scores(request: Request, key: str, names: list[str], region: str, action: s
     options = {"at": at, "region": region, **({"max_age_days": max_age_days} if max_age_days is not None else {})}
     with open_store(request.data, read_only=True) as store:
         check_patient(request, store, person_id)
+        options["departments"] = note_departments(request, person_id)
         audit(request, action, f"{' '.join(names) if action == 'score' else ''} {person_id}".strip(), {"region": region, **({"at": at.isoformat()} if at else {})})
         return [{**compute_for_patient(store, name, person_id, **options).as_dict(), "title": SCORES[name].title} for name in names]
 
@@ -64,7 +65,7 @@ def cohort_scores(request: Request, name: str, definition: dict, *, region: str 
         _write(rows, Path(export_to))
     computed = [r for r in rows if r["value"] is not None]
     return {"score": name, "cohort": parsed.name, "patients": len(rows), "computed": len(computed),
-            "categories": dict(Counter(r["category"] for r in computed)),
+            "categories": dict(Counter(r["category"] for r in computed)), "statuses": dict(Counter(r["status"] for r in rows)),
             "not_computed": dict(Counter(r["not_computed_because"].split(":")[0] for r in rows if r["value"] is None)),
             "export": str(export_to) if export_to else None, "rows": rows}
 

@@ -8,7 +8,15 @@ The guarantees (DESIGN.md, "Bad input and failure") are all kept here:
   warehouse as it was before that file;
 * a bad record goes to ``quarantine`` with file, position and reason and never stops the good
   ones; an unreadable file gets one quarantine entry and a ``failed`` load_log row;
-* counts of read, loaded, skipped and quarantined records are kept for the summary.
+* no row may point at a patient the warehouse does not have: a record whose ``person_id`` is
+  neither in ``person`` nor among the persons of the same source is quarantined ("orphan"),
+  whatever the format; a person row marked ``if_absent`` (a source that says it creates its
+  patients) is written only when that person does not exist yet;
+* counts of read, loaded, skipped and quarantined records are kept for the summary, and the
+  status says what happened: ``loaded`` (nothing quarantined), ``partly quarantined``,
+  ``quarantined`` (every record), ``failed`` (unreadable). A source with quarantined records is
+  read again by the next ingest (its orphans may have found their patient), until its
+  quarantine is cleared (status ``cleared``, ``clinsearch quarantine clear``).
 """
 
 from __future__ import annotations
@@ -19,24 +27,34 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from clinsearch.warehouse.duckdb import DuckDBStore
-from clinsearch.warehouse.records import Parsed, Record, Rejected, Skipped, UnreadableFile
+from clinsearch.warehouse.records import Parsed, Record, Rejected, Row, Skipped, UnreadableFile
 from clinsearch.warehouse.schema import TABLES
 
 # Tables of reference rows that many records share: repeated keys are expected, not duplicates.
-DICTIONARY_TABLES = frozenset({"concept", "care_site"})
+DICTIONARY_TABLES = frozenset({"concept", "care_site", "location", "provider"})
 BATCH_ROWS = 50_000
 RAW_LIMIT = 2_000  # characters of a bad record kept in the quarantine
+PENDING_RECORDS = 5_000  # records whose patients are looked up in the warehouse at once
+# Tables whose rows belong to a patient: each must point at a person the warehouse has.
+PERSON_TABLES = frozenset(name for name, table in TABLES.items() if name != "person" and table.column("person_id"))
+# Load statuses after which an unchanged source is not read again.
+SETTLED = ("loaded", "cleared")
+ORPHAN = "no patient with person_id {pid}{label} in the warehouse"
+ORPHAN_HINT = ("load the patient first (OMOP person, FHIR Patient), or let a notes source create it "
+               "(\"create_persons\": true in its sidecar); the next ingest reads this source again")
 
 
 @dataclass
 class LoadSummary:
     source: str
     format: str
-    status: str = "loaded"  # loaded | already loaded | failed
+    status: str = "loaded"  # loaded | partly quarantined | quarantined | failed | already loaded
     read: int = 0
     loaded: int = 0
     skipped: int = 0
     quarantined: int = 0
+    orphans: int = 0  # of the quarantined: records whose patient is not in the warehouse
+    persons_created: int = 0  # persons the source created ("create_persons")
     rows: Counter = field(default_factory=Counter)  # rows written per table
     skipped_reasons: Counter = field(default_factory=Counter)
     message: str = ""
@@ -50,6 +68,8 @@ class LoadSummary:
             "loaded": self.loaded,
             "skipped": self.skipped,
             "quarantined": self.quarantined,
+            "orphans": self.orphans,
+            "persons_created": self.persons_created,
             "rows": dict(self.rows),
             "skipped_reasons": dict(self.skipped_reasons),
             "message": self.message,
@@ -57,7 +77,8 @@ class LoadSummary:
 
 
 def already_loaded(store: DuckDBStore, checksum: str) -> bool:
-    return bool(store.query("SELECT 1 FROM load_log WHERE checksum = ? AND status = 'loaded' LIMIT 1", [checksum]))
+    """Whether a source with this checksum was loaded with nothing left in the quarantine."""
+    return bool(store.query("SELECT 1 FROM load_log WHERE checksum = ? AND status IN (?, ?) LIMIT 1", [checksum, *SETTLED]))
 
 
 def load(
@@ -67,8 +88,10 @@ def load(
     checksum: str,
     records: Callable[[], Iterable[Record]],
     on_progress: Callable[[int], None] | None = None,
+    person_label: Callable[[int], str | None] | None = None,
 ) -> LoadSummary:
-    """Load the records of one source (``records`` is called once, inside the transaction)."""
+    """Load the records of one source (``records`` is called once, inside the transaction);
+    ``person_label`` names a person id in the orphans' reason (the hospital's identifier)."""
     summary = LoadSummary(source, fmt)
     if already_loaded(store, checksum):
         summary.status = "already loaded"
@@ -77,7 +100,9 @@ def load(
     try:
         with store.transaction():
             load_id = store.next_id("load_log", "load_id")
-            quarantine = _write_records(store, source, load_id, records(), summary, on_progress)
+            quarantine = _write_records(store, source, load_id, records(), summary, on_progress, person_label)
+            summary.status = _status(summary)
+            summary.message = _message(summary)
             _finish(store, summary, load_id, source, checksum, started, quarantine)
     except UnreadableFile as exc:
         summary = LoadSummary(source, fmt, status="failed", message=exc.reason)
@@ -89,45 +114,143 @@ def load(
     return summary
 
 
-def _write_records(store, source, load_id, records, summary, on_progress) -> list[dict]:
-    buffers: dict[str, list[dict]] = {}
-    buffered = 0
-    first_seen: dict[str, dict[object, str]] = {t: {} for t in TABLES}
-    quarantine: list[dict] = []
+def _write_records(store, source, load_id, records, summary, on_progress, person_label=None) -> list[dict]:
+    writer = _Writer(store, source, load_id, summary, person_label)
     for record in records:
         summary.read += 1
         if isinstance(record, Skipped):
             summary.skipped += 1
             summary.skipped_reasons[record.reason] += 1
         elif isinstance(record, Rejected):
-            quarantine.append(_quarantine_row(load_id, source, record.position, record.reason, record.raw))
+            writer.quarantine.append(_quarantine_row(load_id, source, record.position, record.reason, record.raw))
         elif isinstance(record, Parsed):
-            duplicate = _duplicate(record, first_seen)
+            duplicate = _duplicate(record, writer.first_seen)
             if duplicate:
-                quarantine.append(_quarantine_row(load_id, source, record.position, duplicate, ""))
+                writer.quarantine.append(_quarantine_row(load_id, source, record.position, duplicate, ""))
                 continue
-            summary.loaded += 1
-            for row in record.rows:
-                values = dict(row.values, source_file=source, source_record=record.position, load_id=load_id)
-                buffers.setdefault(row.table, []).append(values)
-                buffered += 1
-            if buffered >= BATCH_ROWS:
-                _flush(store, buffers, summary)
-                buffered = 0
+            writer.add(record)
         if on_progress and summary.read % 1000 == 0:
             on_progress(summary.read)
-    _flush(store, buffers, summary)
+    writer.finish()
     if on_progress:
         on_progress(summary.read)
-    summary.quarantined = len(quarantine)
-    return quarantine
+    summary.quarantined = len(writer.quarantine)
+    return writer.quarantine
+
+
+class _Writer:
+    """The good records of one source on their way to the warehouse, held back until their
+    patients are known to exist: in the warehouse already, or among this source's persons (read
+    before or after them -- a bundle or an export need not list its patients first)."""
+
+    def __init__(self, store: DuckDBStore, source: str, load_id: int, summary: LoadSummary, person_label):
+        self.store, self.source, self.load_id, self.summary = store, source, load_id, summary
+        self.person_label = person_label or (lambda pid: None)
+        self.first_seen: dict[str, dict[object, str]] = {t: {} for t in TABLES}
+        self.quarantine: list[dict] = []
+        self.buffers: dict[str, list[dict]] = {}
+        self.buffered = 0
+        self.known: set[int] = set()  # person ids that exist (warehouse or this source)
+        self.looked_up: set[int] = set()  # person ids already looked up in the warehouse
+        self.pending: list[Parsed] = []
+        self.deferred: list[Parsed] = []  # records whose patient may come later in the source
+
+    def add(self, record: Parsed) -> None:
+        self.known.update(r.values["person_id"] for r in record.rows if r.table == "person" and not r.if_absent)
+        self.pending.append(record)
+        if len(self.pending) >= PENDING_RECORDS:
+            self._settle()
+
+    def finish(self) -> None:
+        self._settle()
+        for record in self.deferred:
+            missing = _patients(record) - self.known
+            if missing:
+                self._orphan(record, min(missing))
+            else:
+                self._accept(record)
+        self._flush()
+
+    def _settle(self) -> None:
+        wanted = set()
+        for record in self.pending:
+            wanted |= _patients(record) | {r.values["person_id"] for r in record.rows if r.if_absent}
+        self._look_up(wanted)
+        for record in self.pending:
+            created = {r.values["person_id"] for r in record.rows if r.if_absent and r.table == "person"}
+            if _patients(record) - self.known - created:
+                self.deferred.append(record)
+            else:
+                self._accept(record)
+        self.pending = []
+
+    def _look_up(self, ids: set[int]) -> None:
+        ids = {i for i in ids if i is not None} - self.known - self.looked_up
+        if ids:
+            found = self.store.query("SELECT person_id FROM person WHERE list_contains(?, person_id)", [sorted(ids)])
+            self.known.update(row[0] for row in found)
+            self.looked_up |= ids
+
+    def _accept(self, record: Parsed) -> None:
+        self.summary.loaded += 1
+        for row in record.rows:
+            if row.if_absent:
+                if row.values.get(TABLES[row.table].key) in self.known:
+                    continue
+                self.known.add(row.values.get("person_id"))
+                self.summary.persons_created += 1 if row.table == "person" else 0
+            values = dict(row.values, source_file=self.source, source_record=record.position, load_id=self.load_id)
+            self.buffers.setdefault(row.table, []).append(values)
+            self.buffered += 1
+        if self.buffered >= BATCH_ROWS:
+            self._flush()
+
+    def _orphan(self, record: Parsed, pid: int) -> None:
+        label = self.person_label(pid)
+        reason = ORPHAN.format(pid=pid, label=f" ({label})" if label else "") + ": " + ORPHAN_HINT
+        self.summary.orphans += 1
+        self.quarantine.append(_quarantine_row(self.load_id, self.source, record.position, reason, _raw(record)))
+
+    def _flush(self) -> None:
+        _flush(self.store, self.buffers, self.summary)
+        self.buffered = 0
+
+
+def _patients(record: Parsed) -> set[int]:
+    """The persons a record's rows point at (its own person rows aside)."""
+    return {r.values["person_id"] for r in record.rows if r.table in PERSON_TABLES and r.values.get("person_id") is not None}
+
+
+def _raw(record: Parsed) -> str:
+    """What an orphan record held, for the quarantine: its rows' values, long texts cut."""
+    parts = []
+    for row in record.rows:
+        if row.table in PERSON_TABLES:
+            values = {k: (v[:200] + "..." if isinstance(v, str) and len(v) > 200 else v) for k, v in row.values.items() if v is not None}
+            parts.append(f"{row.table}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    return "; ".join(parts)
+
+
+def _status(summary: LoadSummary) -> str:
+    if not summary.quarantined:
+        return "loaded"
+    return "quarantined" if summary.loaded == 0 else "partly quarantined"
+
+
+def _message(summary: LoadSummary) -> str:
+    parts = []
+    if summary.orphans:
+        parts.append(f"{summary.orphans} record(s) quarantined: their patient is not in the warehouse")
+    if summary.persons_created:
+        parts.append(f"{summary.persons_created} person(s) created by the source (create_persons)")
+    return "; ".join(parts)
 
 
 def _duplicate(record: Parsed, first_seen: dict[str, dict[object, str]]) -> str:
     """The reason ``record`` repeats a key already read from the same source, or ''."""
     keys = []
     for row in record.rows:
-        if row.table in DICTIONARY_TABLES:
+        if row.table in DICTIONARY_TABLES or row.if_absent:
             continue
         key_column = TABLES[row.table].key
         key = row.values.get(key_column)

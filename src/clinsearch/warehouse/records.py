@@ -7,7 +7,8 @@ exactly one of:
 * ``Rejected`` -- the record is bad; it goes to the quarantine with its reason;
 * ``Skipped``  -- the record is valid but has no place in the warehouse (a FHIR Claim, say).
 
-A file that cannot be read at all makes the reader raise ``UnreadableFile``.
+A file that cannot be read at all makes the reader raise ``UnreadableFile``. Readers do not
+check that the patients they name exist: the loader does, for every format (``load``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from typing import Any, Union
 
 @dataclass(frozen=True)
 class Row:
+    """One warehouse row. ``if_absent``: written only when no row of that key exists yet (a
+    person a notes source creates, ``"create_persons": true``, never overwrites a real one)."""
+
     table: str
     values: dict[str, Any]
+    if_absent: bool = False
 
 
 @dataclass(frozen=True)

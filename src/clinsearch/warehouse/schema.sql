@@ -388,3 +388,181 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw VARCHAR,
     quarantined_at TIMESTAMP
 );
+
+-- OMOP standardized vocabularies (CDM v5.4 names and types, OHDSI DDL), loaded from an Athena
+-- download by `clinsearch vocabulary load` (concept, above, is shared with the local codes).
+CREATE TABLE IF NOT EXISTS vocabulary (
+    vocabulary_id VARCHAR, -- required
+    vocabulary_name VARCHAR, -- required
+    vocabulary_reference VARCHAR,
+    vocabulary_version VARCHAR,
+    vocabulary_concept_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS domain (
+    domain_id VARCHAR, -- required
+    domain_name VARCHAR, -- required
+    domain_concept_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS concept_class (
+    concept_class_id VARCHAR, -- required
+    concept_class_name VARCHAR, -- required
+    concept_class_concept_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS concept_relationship (
+    concept_id_1 BIGINT, -- required
+    concept_id_2 BIGINT, -- required
+    relationship_id VARCHAR, -- required
+    valid_start_date DATE, -- required
+    valid_end_date DATE, -- required
+    invalid_reason VARCHAR,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS relationship (
+    relationship_id VARCHAR, -- required
+    relationship_name VARCHAR, -- required
+    is_hierarchical VARCHAR, -- required
+    defines_ancestry VARCHAR, -- required
+    reverse_relationship_id VARCHAR, -- required
+    relationship_concept_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS concept_synonym (
+    concept_id BIGINT, -- required
+    concept_synonym_name VARCHAR, -- required
+    language_concept_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS concept_ancestor (
+    ancestor_concept_id BIGINT, -- required
+    descendant_concept_id BIGINT, -- required
+    min_levels_of_separation BIGINT, -- required
+    max_levels_of_separation BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS drug_strength (
+    drug_concept_id BIGINT, -- required
+    ingredient_concept_id BIGINT, -- required
+    amount_value DOUBLE,
+    amount_unit_concept_id BIGINT,
+    numerator_value DOUBLE,
+    numerator_unit_concept_id BIGINT,
+    denominator_value DOUBLE,
+    denominator_unit_concept_id BIGINT,
+    box_size BIGINT,
+    valid_start_date DATE, -- required
+    valid_end_date DATE, -- required
+    invalid_reason VARCHAR,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+-- OMOP CDM v5.4 clinical and health-system tables the FHIR reader fills (HL7 FHIR-to-OMOP IG:
+-- Device -> device_exposure, Specimen -> specimen, Location and addresses -> location,
+-- Practitioner -> provider; Organization -> care_site, above).
+CREATE TABLE IF NOT EXISTS device_exposure (
+    device_exposure_id BIGINT, -- required
+    person_id BIGINT, -- required
+    device_concept_id BIGINT,
+    device_exposure_start_date DATE, -- required
+    device_exposure_start_datetime TIMESTAMP,
+    device_exposure_end_date DATE,
+    device_exposure_end_datetime TIMESTAMP,
+    device_type_concept_id BIGINT,
+    unique_device_id VARCHAR,
+    production_id VARCHAR,
+    quantity INTEGER,
+    provider_id BIGINT,
+    visit_occurrence_id BIGINT,
+    visit_detail_id BIGINT,
+    device_source_value VARCHAR,
+    device_source_concept_id BIGINT,
+    unit_concept_id BIGINT,
+    unit_source_value VARCHAR,
+    unit_source_concept_id BIGINT,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS specimen (
+    specimen_id BIGINT, -- required
+    person_id BIGINT, -- required
+    specimen_concept_id BIGINT,
+    specimen_type_concept_id BIGINT,
+    specimen_date DATE, -- required
+    specimen_datetime TIMESTAMP,
+    quantity DOUBLE,
+    unit_concept_id BIGINT,
+    anatomic_site_concept_id BIGINT,
+    disease_status_concept_id BIGINT,
+    specimen_source_id VARCHAR,
+    specimen_source_value VARCHAR,
+    unit_source_value VARCHAR,
+    anatomic_site_source_value VARCHAR,
+    disease_status_source_value VARCHAR,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS location (
+    location_id BIGINT, -- required
+    address_1 VARCHAR,
+    address_2 VARCHAR,
+    city VARCHAR,
+    state VARCHAR,
+    zip VARCHAR,
+    county VARCHAR,
+    location_source_value VARCHAR,
+    country_concept_id BIGINT,
+    country_source_value VARCHAR,
+    latitude DOUBLE,
+    longitude DOUBLE,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS provider (
+    provider_id BIGINT, -- required
+    provider_name VARCHAR,
+    npi VARCHAR,
+    dea VARCHAR,
+    specialty_concept_id BIGINT,
+    care_site_id BIGINT,
+    year_of_birth INTEGER,
+    gender_concept_id BIGINT,
+    provider_source_value VARCHAR,
+    specialty_source_value VARCHAR,
+    specialty_source_concept_id BIGINT,
+    gender_source_value VARCHAR,
+    gender_source_concept_id BIGINT,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);

@@ -29,3 +29,40 @@ def loads(store: DuckDBStore, limit: int = 20) -> list[dict]:
         "records_skipped, records_quarantined FROM load_log ORDER BY load_id DESC LIMIT ?",
         [limit],
     )
+
+
+def quarantine_sources(store: DuckDBStore) -> list[dict]:
+    """One line per source with quarantined records: how many, its last load's status, and the
+    most frequent reason (``first_id``: an entry to ``show``)."""
+    return store.query_dicts(
+        "WITH q AS (SELECT source_file, count(*) AS records, min(quarantine_id) AS first_id, mode(reason) AS top_reason "
+        "FROM quarantine GROUP BY source_file), "
+        "l AS (SELECT source_file, arg_max(status, load_id) AS status, arg_max(format, load_id) AS format FROM load_log GROUP BY source_file) "
+        "SELECT q.source_file, l.format, l.status, q.records, q.first_id, q.top_reason FROM q LEFT JOIN l USING (source_file) "
+        "ORDER BY q.records DESC, q.source_file"
+    )
+
+
+def quarantine_entries(store: DuckDBStore, source: str | None = None, limit: int = 100) -> list[dict]:
+    """The quarantine's entries (of one source), without their raw content."""
+    where, params = ("WHERE source_file = ?", [source]) if source else ("", [])
+    return store.query_dicts(
+        f"SELECT quarantine_id, source_file, source_record, reason, quarantined_at FROM quarantine {where} ORDER BY quarantine_id LIMIT ?",
+        [*params, limit],
+    )
+
+
+def quarantine_entry(store: DuckDBStore, quarantine_id: int) -> dict | None:
+    """One entry with the raw record as read (it may hold identifying data)."""
+    rows = store.query_dicts("SELECT q.*, l.format, l.status FROM quarantine q LEFT JOIN load_log l USING (load_id) WHERE quarantine_id = ?", [quarantine_id])
+    return rows[0] if rows else None
+
+
+def clear_quarantine(store: DuckDBStore, source: str) -> int:
+    """Drop the quarantine entries of ``source`` (a data engineer has dealt with them) and mark
+    its loads ``cleared``: an unchanged file is then not read again. Returns the entries dropped."""
+    with store.transaction():
+        dropped = store.query("SELECT count(*) FROM quarantine WHERE source_file = ?", [source])[0][0]
+        store.execute("DELETE FROM quarantine WHERE source_file = ?", [source])
+        store.execute("UPDATE load_log SET status = 'cleared' WHERE source_file = ? AND status IN ('partly quarantined', 'quarantined', 'failed')", [source])
+    return dropped

@@ -21,6 +21,8 @@ FIELDS = {
     "min": ("measurement",),
     "max": ("measurement",),
     "unit": ("measurement",),
+    "bounds": ("measurement",),
+    "value_of": ("measurement",),
     "kind": ("visit",),
     "modality": ("imaging",),
     "body_part": ("imaging",),
@@ -66,11 +68,14 @@ def criterion(fields: dict[str, str]) -> dict:
         out["query"] = value.get("query", "")
     elif kind == "measurement":
         out["code"] = value.get("code", "")
-        for bound in ("min", "max"):
+        strict = value.get("bounds") == "strict"  # min/max excluded: above/below
+        for bound, excluded in (("min", "above"), ("max", "below")):
             if bound in value:
-                out[bound] = _number(value[bound], bound)
+                out[excluded if strict else bound] = _number(value[bound], bound)
         if "unit" in value:
             out["unit"] = value["unit"]
+        if value.get("value_of", "latest") != "latest":
+            out["value_of"] = value["value_of"]
     elif kind == "visit":
         out["kind"] = value.get("kind", "")
     elif kind == "imaging":

@@ -230,8 +230,15 @@ def router(data: Path) -> APIRouter:
             thresholds = [float(t) for t in fields.get("thresholds", "").replace(";", " ").replace(",", " ").split() if _is_number(t)] or None
             try:
                 if fields.get("mode") == "cohort":
+                    outcome = cohort_form.definition(fields.get("outcome", ""), fields.get("outcome_name", ""))
+                    action = fields.get("action", "evaluate")
+                    if action == "add-outcome" or action.startswith("remove-outcome:"):  # the outcome built criterion by criterion
+                        position = action.partition(":")[2]
+                        outcome = (cohort_form.with_criterion(outcome, "inclusion", cohort_form.criterion(fields)) if action == "add-outcome"
+                                   else cohort_form.without(outcome, "inclusion", int(position) if position.isdigit() else 0))
+                        evaluation.outcome_criteria(outcome)
+                        return _evaluate_state(service, {k: v for k, v in fields.items() if k in ("mode", "cohort", "score_name")}, None, outcome)
                     saved = cohorts.saved_cohorts(service, fields.get("cohort", "")[:200])
-                    outcome = cohort_form.definition(fields.get("outcome", ""))
                     result = evaluation.evaluate_cohort(service, saved["definition"], outcome, fields.get("score_name", "score2"),
                                                     region=fields.get("region", "low"), thresholds=thresholds, report=True)
                 else:
@@ -276,9 +283,19 @@ def _export_step(data: Path, logged, fields: dict, form: str) -> Response:
         return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
 
 
-def _evaluate_state(service: access.Request, fields: dict, error: str | None) -> dict:
+def _evaluate_state(service: access.Request, fields: dict, error: str | None, outcome: dict | None = None) -> dict:
+    """The evaluation page; the outcome is the one being built (else the one sent, else the demo's example)."""
+    if outcome is None:
+        try:
+            outcome = cohort_form.definition(fields["outcome"], fields.get("outcome_name", "")) if fields.get("outcome", "").strip() else evaluation.example_outcome()
+        except DefinitionError:
+            outcome = evaluation.example_outcome()
+    try:
+        labels = evaluation.outcome_criteria(outcome)
+    except (DefinitionError, QueryError) as exc:
+        labels, error = [], error or str(exc)
     return {"fields": fields, "error": error, "saved": cohorts.saved_cohorts(service), "report": None, "warnings": [],
-            "outcome_example": json.dumps(evaluation.example_outcome(), ensure_ascii=False, indent=1),
+            "outcome": outcome, "outcome_labels": labels, "outcome_json": json.dumps(outcome, ensure_ascii=False, indent=1),
             "default_thresholds": " ".join(map(str, DEFAULT_THRESHOLDS))}
 
 
