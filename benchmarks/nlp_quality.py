@@ -1,7 +1,8 @@
 """NLP quality on data nobody here wrote: negation and hypothesis on E3C (French, official test
-split), and on the demo generator's ground truth.
+split), and on the demo generator's ground truth; and on the hand-written clinical sentences of
+``tests/data/clinical_fr`` and ``tests/data/clinical_en`` (per qualifier, per split).
 
-    python benchmarks/nlp_quality.py [--shared ../shared/data] [--demo-notes 300]
+    python benchmarks/nlp_quality.py [--shared ../shared/data] [--demo-notes 300] [--only clinical]
 
 Each gold entity is given to the pipeline as a target term (the ``annotate --term`` mechanism)
 together with its sentence; the qualifier flags of the entity found at the gold position are
@@ -90,6 +91,41 @@ def run_negex(shared: Path, process, entities) -> dict:
         missed += not hits
         pairs.append((row["Negation"].strip() == "Negated", bool(hits and hits[0].negated)))
     return {"negation": scores(pairs), "entities_not_found": missed}
+
+
+QUALIFIER_FLAGS = (("negated", "negated"), ("hypothesis", "hypothesis"), ("family", "family"))
+
+
+def run_sentences(path: Path, process, entities) -> dict:
+    """Per-qualifier P/R/F1 on hand-written marked-up sentences (``tests/data/clinical_*``), by
+    split ("tune": read while changing the cues; "test": held out) and by family of error.
+    Each gold entity is given as a target term, as for E3C; its flags are compared with the gold."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs: dict = {}
+    missed = 0
+    for row in rows:
+        doc = process(row["text"], tuple(sorted({row["text"][e["start"]:e["end"]] for e in row["entities"]})))
+        found = entities(doc)
+        for gold in row["entities"]:
+            entity = predict_at(found, gold["start"], gold["end"])
+            missed += entity is None
+            for key, attribute in QUALIFIER_FLAGS:
+                pair = (bool(gold[key]), bool(entity and getattr(entity, attribute)))
+                for group in (row["split"], "all", f"family:{row['family_of_error']}"):
+                    pairs.setdefault(group, {}).setdefault(key, []).append(pair)
+    result = {"sentences": len(rows), "entities": sum(len(r["entities"]) for r in rows), "entities_not_found": missed}
+    for group in sorted(pairs, key=lambda g: (g.startswith("family:"), g)):
+        result[group] = {key: scores(values) for key, values in pairs[group].items()}
+    return result
+
+
+def predict_at(found, start: int, end: int):
+    """The entity found at the gold span: a target term first, then the widest overlap."""
+    from clinsearch.nlp.annotate import TARGET
+
+    hits = [e for e in found if e.start < end and start < e.end]
+    hits.sort(key=lambda e: (e.label != TARGET, -(min(e.end, end) - max(e.start, start))))
+    return hits[0] if hits else None
 
 
 def run_demo(notes: int, process, entities) -> dict:
@@ -213,6 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
     parser.add_argument("--demo-notes", type=int, default=300)
+    parser.add_argument("--only", choices=["clinical"], help="measure the hand-written clinical sentences only")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent / "src"))
     from clinsearch.nlp import annotate
@@ -225,23 +262,39 @@ def main() -> None:
         },
     }
     start = time.perf_counter()
+    clinical_fr = HERE.parent / "tests" / "data" / "clinical_fr" / "sentences.jsonl"
+    clinical_en = HERE.parent / "tests" / "data" / "clinical_en" / "sentences.jsonl"
+
+    def english(text, terms):
+        return annotate.process(text, "en", terms, full=False)
 
     def measure(bare: bool) -> dict:
         def run(text, terms):
             return annotate.process(text, "fr", terms, full=False, bare=bare)
 
+        if args.only == "clinical":
+            return {"clinical_fr": run_sentences(clinical_fr, run, annotate.entities)}
         return {
+            "clinical_fr": run_sentences(clinical_fr, run, annotate.entities),
             "e3c_fr_test": run_e3c(args.shared, run, annotate.entities, "test"),
             "e3c_fr_train": run_e3c(args.shared, run, annotate.entities, "train"),
             "demo_fr": run_demo(args.demo_notes, run, annotate.entities),
         }
 
     report["clinsearch"] = measure(bare=False)
+    # EDS-NLP ships no English cue lists: the English set has no bare anchor (docs/nlp-quality.md
+    # gives the English figures from before the clinical-language changes).
+    report["clinsearch"]["clinical_en"] = run_sentences(clinical_en, english, annotate.entities)
+    if args.only == "clinical":
+        report["bare_edsnlp"] = measure(bare=True)
+        report["seconds"] = round(time.perf_counter() - start, 1)
+        print(json.dumps(report, indent=2))
+        return
     report["clinsearch"]["pseudonymization_demo"] = run_pseudonymization(args.demo_notes)
     full = lambda text: annotate.annotate(text, "fr")  # noqa: E731
     report["clinsearch"]["quaero_test_entities"] = run_entities(brat_documents(args.shared / "quaero" / "test"), full)
     report["clinsearch"]["mantra_fr_entities"] = run_entities(brat_documents(args.shared / "mantra_gsc" / "French"), full)
-    report["clinsearch"]["negex_en"] = run_negex(args.shared, lambda text, terms: annotate.process(text, "en", terms, full=False), annotate.entities)
+    report["clinsearch"]["negex_en"] = run_negex(args.shared, english, annotate.entities)
     # EDS-NLP's qualifiers as shipped, same inputs and same target-term mechanism: the anchor.
     report["bare_edsnlp"] = measure(bare=True)
     report["seconds"] = round(time.perf_counter() - start, 1)

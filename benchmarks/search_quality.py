@@ -1,4 +1,4 @@
-"""Search quality: patient-level precision/recall/F1 on the demo hospital, and nDCG@10 on NFCorpus.
+"""Search quality: patient-level precision/recall/F1 on the demo hospital and on hand-written French notes, and nDCG@10 on NFCorpus.
 
 Part 1 -- the demo hospital (``clinsearch.demo``: notes full of negations, hypotheses, family
 history and abbreviations, and a ground truth of what each patient has). The judgments are
@@ -18,7 +18,16 @@ documents are indexed as articles; each query runs through clinsearch (its words
 same text with Tantivy's default analyzer (lower case, no stemming) and with the English
 stemmer, in the same run. nDCG@10 uses trec_eval's linear gain.
 
-    python benchmarks/search_quality.py [--patients 500] [--notes 5000] [--shared ../shared/data]
+Part 3 -- hand-written French notes (``tests/data/clinical_fr``: 47 notes of 42 patients written
+the way clinicians write, 34 patient-level queries with their answers, 10 held out). The notes
+go into a fresh warehouse (OMOP person and note tables, real ingest, NLP and index) and each query
+runs through clinsearch, through the same queries with the qualifiers ignored (``any:`` on every
+term: the context-blind baseline), and through clinsearch over EDS-NLP's pipeline as shipped
+(a second warehouse). ``nlp_entities`` gives the patients the NLP's entities alone name (the
+query's judged concepts in ``note_nlp``), apart from the engine's text matching; and the precision
+of each EDS-NLP comorbidity pipe as a search entity, as shipped and as clinsearch keeps it.
+
+    python benchmarks/search_quality.py [--only-clinical] [--patients 500] [--notes 5000] [--shared ../shared/data]
 
 Prints one JSON object.
 """
@@ -28,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import tempfile
 import time
@@ -259,18 +269,159 @@ def _bm25_run(docs, queries, tokenizer: str) -> list[list[str]]:
     return runs
 
 
+# -- hand-written French notes (tests/data/clinical_fr) ---------------------------------------------
+CLINICAL = ROOT / "tests" / "data" / "clinical_fr"
+# What counts as a right entity for a concept: the concept itself or one of its kinds (the
+# benchmark's own judging rule, not the NLP's).
+KINDS = {"diabete": {"diabete", "dt1", "dt2"}, "anticoagulant": {"anticoagulant", "apixaban", "rivaroxaban", "dabigatran", "enoxaparine", "heparine", "warfarine", "fluindione"}}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def build_clinical(work: Path, notes: list[dict], bare: bool = False) -> Path:
+    """A fresh warehouse holding the notes (OMOP person and note tables, real ingest, NLP and
+    index); ``bare``: the NLP is EDS-NLP's pipeline as shipped (``pipeline.build_french(bare=True)``)."""
+    import csv
+
+    from clinsearch.nlp import annotate, pipeline
+    from clinsearch.nlp import run as nlp_run
+
+    source = work / "omop"
+    source.mkdir(parents=True)
+    people = sorted({n["person_id"] for n in notes})
+    (source / "person.csv").write_text("person_id,year_of_birth\n" + "".join(f"{p},1950\n" for p in people), encoding="utf-8")
+    with open(source / "note.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["note_id", "person_id", "note_date", "note_title", "note_text", "note_class_source_value", "language_source_value"])
+        for number, note in enumerate(notes, start=1):
+            writer.writerow([number, note["person_id"], note["date"], note["title"], note["text"], note["type"], "fr"])
+    data = work / "warehouse"
+    patched = {}
+    if bare:
+        patched = {(annotate, "load_pipeline"): annotate.load_pipeline, (nlp_run, "ready_pipeline"): nlp_run.ready_pipeline}
+        annotate.load_pipeline = lambda lang="fr", full=True, bare=False: pipeline.load_pipeline(lang, full, True)
+        nlp_run.ready_pipeline = lambda lang="fr": pipeline.load_pipeline(lang, True, True)
+    try:
+        with open_store(data) as store:
+            ingest(store, [source])
+            run_nlp(store, processes=1)
+            update(store, data)
+    finally:
+        for (module, name), value in patched.items():
+            setattr(module, name, value)
+    return data
+
+
+def context_blind(query: str) -> str:
+    """The same query with the qualifiers ignored: every word and phrase searched with ``any:``."""
+    out = []
+    for token in re.findall(r'-?(?:\w+:)?(?:"[^"]*"|\S+)', query):
+        sign, rest = ("-", token[1:]) if token.startswith("-") else ("", token)
+        rest = re.sub(r"^(neg|hyp|fam|any):", "", rest)
+        out.append(token if rest == "OR" else f"{sign}any:{rest}")
+    return " ".join(out)
+
+
+def entity_precision(notes: list[dict]) -> dict:
+    """Per EDS-NLP comorbidity pipe, as shipped and as clinsearch keeps it (``nlp.trim.restrict``):
+    its entities, and the share of them that name the concept a reader would search them by
+    (a gold mention of that concept, or of one of its kinds, overlapping the entity)."""
+    from clinsearch.nlp.annotate import process
+    from clinsearch.nlp.lexicon import load_eds_labels
+
+    try:
+        from clinsearch.nlp.trim import restrict
+    except ImportError:  # before the restriction existed
+        restrict = None
+    eds = load_eds_labels()
+    counts: dict[str, dict[str, int]] = {}
+
+    def judge(key: str, concept: str, start: int, end: int, gold: list[dict]) -> None:
+        row = counts.setdefault(key, {"entities": 0, "right": 0})
+        row["entities"] += 1
+        row["right"] += any(g["start"] < end and start < g["end"] and g["label"] in KINDS.get(concept, {concept}) for g in gold)
+
+    for note in notes:
+        doc = process(note["text"], bare=True)
+        shipped = [(e.label_, e.start_char, e.end_char) for e in doc.ents if e.label_ in eds]
+        for label, start, end in shipped:
+            judge(f"{label} (as shipped)", eds[label], start, end, note["entities"])
+        if restrict is not None:
+            for span, concept in restrict([e for e in doc.ents if e.label_ in eds]):
+                judge(f"{span.label_} (clinsearch)", concept, span.start_char, span.end_char, note["entities"])
+    return {k: {**v, "precision": round(v["right"] / v["entities"], 3) if v["entities"] else None} for k, v in sorted(counts.items())}
+
+
+def entity_patients(data: Path, query: dict) -> set[int]:
+    """The patients the NLP's entities alone give a query (its judged concepts, in its context, from
+    ``note_nlp``): what search would return if a concept matched the NLP's entities and not the raw
+    text. Judges the entity side apart from the text matching of the search engine."""
+    spec = query["relevant"]
+    flags = {"affirmed": "x.term_exists = 'Y' AND coalesce(x.term_modifiers, '') NOT SIMILAR TO '.*(hypothesis|family).*'",
+             "negated": "x.term_exists = 'N' AND coalesce(x.term_modifiers, '') NOT LIKE '%family%'",
+             "family": "coalesce(x.term_modifiers, '') LIKE '%family%'"}
+    sql = ("SELECT DISTINCT n.person_id FROM note_nlp x JOIN note n USING (note_id) "
+           "WHERE x.label <> 'context' AND x.normalized_term IN (SELECT unnest(?)) AND ")
+    with open_store(data, read_only=True) as store:
+        def who(concepts, context):
+            return {row[0] for row in store.query(sql + flags[context], [list(concepts)])}
+        found = set.intersection(*[who(c, spec["context"]) for c in spec["all"]])
+        for concepts in spec["none"]:
+            found -= who(concepts, "affirmed")
+    return found
+
+
+def clinical_quality(args) -> dict:
+    notes, queries = read_jsonl(CLINICAL / "notes.jsonl"), read_jsonl(CLINICAL / "queries.jsonl")
+    work = Path(tempfile.mkdtemp(prefix="clinsearch-clinical-fr-"))
+    started = time.perf_counter()
+    ours = build_clinical(work / "clinsearch", notes)
+    bare = build_clinical(work / "bare", notes, bare=True)
+    built = time.perf_counter() - started
+    runs = {"clinsearch": lambda q: clinsearch_patients(ours, q),
+            "context_blind": lambda q: clinsearch_patients(ours, context_blind(q)),
+            "bare_edsnlp": lambda q: clinsearch_patients(bare, q)}
+    by_query = {q["query"]: q for q in queries}
+    runs["nlp_entities"] = lambda q: entity_patients(ours, by_query[q])
+    runs["bare_edsnlp_entities"] = lambda q: entity_patients(bare, by_query[q])
+    rows: dict[str, list[dict]] = {name: [] for name in runs}
+    per_query = []
+    for query in queries:
+        relevant = set(query["patients"])
+        line = {"id": query["id"], "query": query["query"], "kind": query["kind"], "split": query["split"], "relevant": len(relevant)}
+        for name, run in runs.items():
+            found = run(query["query"])
+            score = scores(found, relevant)
+            rows[name].append({**score, "split": query["split"]})
+            line[f"{name}_f1"] = round(score["f1"], 3)
+            if name == "clinsearch":
+                line["false_positives"], line["missed"] = sorted(found - relevant), sorted(relevant - found)
+        per_query.append(line)
+    result = {"notes": len(notes), "patients": len({n["person_id"] for n in notes}), "queries": len(queries), "build_seconds": round(built, 1)}
+    for split in ("all", "tune", "test"):
+        result[split] = {name: summarise([r for r in found if split == "all" or r["split"] == split]) for name, found in rows.items()}
+    result["entity_precision"] = entity_precision(notes)
+    result["per_query"] = per_query
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=500)
     parser.add_argument("--notes", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--skip-demo", action="store_true", help="Only the NFCorpus part.")
+    parser.add_argument("--skip-demo", action="store_true", help="Leave out the demo hospital.")
+    parser.add_argument("--only-clinical", action="store_true", help="Only the hand-written French notes (part 3).")
     args = parser.parse_args()
     report = {}
-    if not args.skip_demo:
+    if not args.skip_demo and not args.only_clinical:
         report["demo"] = demo_quality(args)
-    report["nfcorpus"] = nfcorpus(args.shared)
+    report["clinical_fr"] = clinical_quality(args)
+    if not args.only_clinical:
+        report["nfcorpus"] = nfcorpus(args.shared)
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     print()
 

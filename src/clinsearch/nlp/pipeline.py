@@ -2,9 +2,11 @@
 
 Pipes, in order: ``eds.normalizer``, ``eds.sentences``, ``eds.sections``; entity pipes
 ``eds.cim10`` (CIM-10 diagnoses), ``eds.drugs`` (ATC), the EDS-NLP comorbidity pipes
-(diabetes, CKD, COPD, heart failure, myocardial infarction, stroke), ``eds.tnm``, two
+(diabetes, CKD, COPD, heart failure, myocardial infarction, stroke) with their matches
+restricted to those that name a lexicon concept (``trim.restrict_disorders``), ``eds.tnm``, two
 ``eds.matcher`` fed by the clinsearch lexicon (terms ignoring case and accents, abbreviations
-case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); then the qualifiers
+case-sensitive), ``eds.dates`` and ``eds.quantities`` (measurements); the entity fixes of ``trim`` (trailing
+words, ambiguous abbreviations and look-alikes, rules in ``abbreviations.csv``); then the qualifiers
 negation and hypothesis (EDS-NLP's, subclassed in ``clinsearch.nlp.qualifiers``), family,
 ``eds.history`` and ``eds.reported_speech``, whose cue lists come from ``clinsearch.nlp.cues``
 (EDS-NLP's own lists plus the changes measured there).
@@ -50,7 +52,7 @@ from clinsearch.nlp.lexicon import LEXICON, fingerprint
 # for the data (cue lists, lexicon) or EDS-NLP's version, which ``run.nlp_system`` counts by
 # themselves. A new value makes every note annotated before *outdated* (``run.outdated``):
 # re-annotated by ``run_nlp(store, reprocess=True)``.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
 
 
@@ -86,6 +88,8 @@ def build_french(*, full: bool = True, bare: bool = False):
         nlp.add_pipe(eds.congestive_heart_failure())
         nlp.add_pipe(eds.myocardial_infarction())
         nlp.add_pipe(eds.cerebrovascular_accident())
+        if not bare:  # the comorbidity pipes' matches kept as search entities (trim.restrict_disorders)
+            nlp.add_pipe("clinsearch.restrict_disorders", name="restrict_disorders")
         nlp.add_pipe(eds.tnm())
     terms, abbreviations = lexicon_terms("fr")
     nlp.add_pipe(eds.matcher(terms=terms, attr="NORM", ignore_excluded=True), name="lexicon")

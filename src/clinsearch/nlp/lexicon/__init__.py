@@ -8,7 +8,8 @@ Abbreviations are matched case-sensitively (``AIT`` is a transient ischaemic att
 verb); terms ignore case and accents. Sources: CIM-10 (ATIH, 2024 French edition) and ATC (WHO
 Collaborating Centre, 2024) for the codes; the abbreviations are those of French hospital
 notes (list reviewed against the HAS and SFMU glossaries of usual medical abbreviations).
-``eds_labels.csv`` ties EDS-NLP's own disorder labels to lexicon concepts.
+``eds_labels.csv`` ties EDS-NLP's own disorder labels to lexicon concepts, and ``eds_pipes.csv``
+says which matches of each EDS-NLP comorbidity pipe name which concept (``nlp.trim``).
 
 >>> entry = LEXICON["ep"]
 >>> entry.cim10, entry.terms["fr"][0], entry.abbreviations["fr"]
@@ -72,8 +73,10 @@ def load_eds_labels() -> dict[str, str]:
 
 
 def fingerprint() -> str:
-    """Changes whenever the lexicon's data files change (pipeline caches depend on it)."""
-    return hashlib.sha256((_read("terms.csv") + _read("eds_labels.csv")).encode("utf-8")).hexdigest()[:16]
+    """Changes whenever the lexicon's data files or the disambiguation rules change (pipeline
+    caches and ``run.nlp_system`` depend on it)."""
+    rules = resources.files("clinsearch.nlp").joinpath("abbreviations.csv").read_text("utf-8")
+    return hashlib.sha256((_read("terms.csv") + _read("eds_labels.csv") + _read("eds_pipes.csv") + rules).encode("utf-8")).hexdigest()[:16]
 
 
 LEXICON: dict[str, LexiconEntry] = load_lexicon()

@@ -1,0 +1,113 @@
+"""Entities as clinicians write them: ambiguous abbreviations, look-alikes, and EDS-NLP's
+comorbidity pipes kept only where they name the concept a search means (``nlp.trim``).
+
+``<ent concept=X>`` marks words an entity with lexicon concept X must cover (EDS-NLP's spans may
+run longer: "IRC stade 4, DFG 24"); the sentences of
+``ABSENT`` must not yield the concept named beside them. The sentences are written for these
+tests, not taken from ``tests/data/clinical_fr``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clinsearch.nlp.annotate import annotate
+from clinsearch.search.query import parse as parse_query
+from tests.nlp.markup import parse
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "clinical_fr"
+
+PRESENT = [
+    # the same abbreviations where they do name the disease
+    "Suivi pour <ent concept=icc>IC</ent> à FEVG altérée, NYHA III.",
+    "Angioscanner : <ent concept=ep>EP</ent> bilatérale proximale.",
+    "Reprise des <ent concept=anticoagulant>AC</ent> à J3 de la chirurgie.",
+    "<ent concept=irc>IRC</ent> stade 4, DFG 24 mL/min.",
+    "<ent concept=hta>HTA</ent> essentielle sous amlodipine.",
+    # a comorbidity pipe's match kept, and named by the concept it is
+    "Connu pour une <ent concept=fa>fibrillation auriculaire</ent> permanente.",
+    "<ent concept=fa>AC/FA</ent> à 120/min.",
+    "Antécédent d'<ent concept=avc>accident vasculaire cérébral</ent> en 2018.",
+    "<ent concept=dt2>Diabète de type 2 non insulinorequérant</ent> depuis 2010.",
+    "Angine de poitrine sur <ent concept=coronaropathie>coronaropathie</ent> monotronculaire.",
+    "<ent concept=asthme>Asthme</ent> allergique depuis l'enfance.",
+    "<ent concept=idm>Infarctus du myocarde</ent> inférieur en 2012.",
+]
+
+ABSENT = [
+    # ambiguous abbreviations: a confidence interval, a cardiac index, a pleural effusion, an antibody, a respiratory failure
+    ("Risque relatif 0,81 (IC 95 % 0,70-0,93) dans le bras traité.", "icc"),
+    ("Débit cardiaque 5,1 L/min, IC à 2,8 L/min/m².", "icc"),
+    ("Radiographie de thorax : EP droit de faible abondance.", "ep"),
+    ("Échographie pleurale : EP cloisonné, ponction prévue.", "ep"),
+    ("Bilan immunologique : AC anti-TPO positifs.", "anticoagulant"),
+    ("IRC obstructive sous O2 au long cours.", "irc"),
+    # look-alikes
+    ("Hypertension intracrânienne idiopathique, ponction lombaire évacuatrice.", "hta"),
+    ("HTAP post-embolique, PAPm 40 mmHg.", "hta"),
+    ("Diabète insipide néphrogénique sous thiazidiques.", "diabete"),
+    ("Infarctus cérébral jonctionnel droit.", "idm"),
+    ("Embolie pulmonaire grave thrombolysée en réanimation.", "avc"),
+    # the comorbidity pipes' other matches
+    ("Syndrome d'apnées du sommeil appareillé.", "bpco"),
+    ("Oxygénothérapie à domicile 1 L/min.", "bpco"),
+    ("Porteur d'un pacemaker double chambre.", "icc"),
+    ("Valvulopathie mitrale minime.", "icc"),
+    ("Stent actif sur l'IVA en 2019.", "idm"),
+    ("Coronaropathie tritronculaire stable.", "idm"),
+    ("Néphroangiosclérose sur HTA ancienne.", "irc"),
+]
+
+
+@pytest.mark.parametrize("marked", PRESENT)
+def test_entities_are_found_with_the_concept_they_name(marked):
+    text, expected = parse(marked)
+    entities = annotate(text)
+    for want in expected:
+        found = [e.concept for e in entities if e.start <= want["start"] and want["end"] <= e.end and e.label not in ("date", "measurement")]
+        assert found == [want["concept"]], f"{want['text']!r}: {found}; all: {[(e.text, e.concept) for e in entities]}"
+
+
+@pytest.mark.parametrize(("text", "concept"), ABSENT)
+def test_abbreviations_and_look_alikes_do_not_name_the_wrong_concept(text, concept):
+    entities = annotate(text)
+    assert not [e.text for e in entities if e.concept == concept], f"{concept} found in {text!r}: {[(e.text, e.label) for e in entities]}"
+
+
+def read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_the_hand_written_notes_are_well_formed():
+    notes = read("notes.jsonl")
+    assert len(notes) >= 40 and len({n["person_id"] for n in notes}) >= 40
+    assert len({n["note_id"] for n in notes}) == len(notes)
+    for note in notes:
+        assert note["text"].strip() and isinstance(note["person_id"], int), note["note_id"]
+        for entity in note["entities"]:
+            assert 0 <= entity["start"] < entity["end"] <= len(note["text"]), (note["note_id"], entity)
+            assert note["text"][entity["start"]:entity["end"]] == entity["text"], (note["note_id"], entity)
+            assert entity["label"] and all(isinstance(entity[k], bool) for k in ("negated", "hypothesis", "family")), entity
+
+
+def test_the_queries_parse_and_their_answers_follow_from_the_labels():
+    notes, queries = read("notes.jsonl"), read("queries.jsonl")
+
+    def patients(concepts, context):
+        def context_of(e):
+            return "family" if e["family"] else "negated" if e["negated"] else "hypothetical" if e["hypothesis"] else "affirmed"
+        return {n["person_id"] for n in notes for e in n["entities"] if e["label"] in concepts and context_of(e) == context}
+
+    assert len(queries) >= 25 and len({q["id"] for q in queries}) == len(queries)
+    held_out = sum(q["split"] == "test" for q in queries) / len(queries)
+    assert {q["split"] for q in queries} == {"tune", "test"} and 0.25 <= held_out <= 0.35
+    for query in queries:
+        parse_query(query["query"])
+        spec = query["relevant"]
+        expected = set.intersection(*[patients(set(c), spec["context"]) for c in spec["all"]])
+        for concepts in spec["none"]:
+            expected -= patients(set(concepts), "affirmed")
+        assert sorted(expected) == query["patients"], query["id"]
