@@ -158,7 +158,7 @@ def run_demo(notes: int, process, entities) -> dict:
 
 # Which of our entity labels stand for which UMLS semantic group.
 GROUPS = {
-    "DISO": {"cim10", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "lexicon:condition", "lexicon:finding"},
+    "DISO": {"cim10", "diabetes", "ckd", "copd", "congestive_heart_failure", "myocardial_infarction", "cerebrovascular_accident", "disorder", "lexicon:condition", "lexicon:finding"},
     "CHEM": {"drug", "lexicon:drug"},
 }
 
