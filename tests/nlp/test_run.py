@@ -85,9 +85,10 @@ def test_workers_leave_what_they_inherit_out_of_garbage_collections():
 
     from clinsearch.nlp import run
 
+    before = gc.get_freeze_count()  # the terminology, once loaded, keeps its own tables out of collections
     with multiprocessing.get_context("fork").Pool(1, initializer=run._worker_start) as pool:
-        assert pool.apply(gc.get_freeze_count) > 10_000
-    assert gc.get_freeze_count() == 0  # the parent is left as it was
+        assert pool.apply(gc.get_freeze_count) > before + 1_000  # what it inherited and the parent had not frozen
+    assert gc.get_freeze_count() == before  # the parent is left as it was
 
 
 def test_ingest_runs_the_nlp_on_new_notes(data, tmp_path):
