@@ -15,6 +15,7 @@ Which codes stand for which input is data (``data/inputs.json``). The rules:
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 from clinsearch.cohort import codes as vocabulary_codes
 from clinsearch.scores import formulas, units
@@ -54,6 +55,22 @@ def expand(codes_: list[str]) -> tuple[str, ...]:
         else:
             out.extend(head + chr(c) for c in range(ord(low), ord(high) + 1))
     return tuple(out)
+
+
+COLUMNS = {"condition": ("condition_source_value", "condition_source_concept_id", "condition_concept_id"),
+           "drug": ("drug_source_value", "drug_source_concept_id", "drug_concept_id")}
+_MATCHES: "weakref.WeakKeyDictionary[DuckDBStore, dict]" = weakref.WeakKeyDictionary()
+
+
+def _codes(store: DuckDBStore, kind: str, prefixes: list[str]) -> tuple[str, list]:
+    """The SQL condition matching rows of ``kind`` coded by one of ``prefixes`` (``cohort.codes``),
+    worked out once per store: a cohort's scores ask the same codes for every patient."""
+    found = _MATCHES.setdefault(store, {})
+    key = (kind, tuple(prefixes))
+    if key not in found:
+        where, params, _ = vocabulary_codes.match(store, vocabulary_codes.parse([p + "*" for p in prefixes], kind), *COLUMNS[kind])
+        found[key] = (where, params)
+    return found[key]
 
 
 class PatientInputs:
@@ -215,14 +232,8 @@ class PatientInputs:
             condition_id, code, date = found
             return Input(name, 1, None, date, f"condition_occurrence {condition_id} ({code})")
         for atc in spec.get("drugs", []):  # ATC classes; with the OMOP vocabularies, the RxNorm products they hold too
-            since = self.at - dt.timedelta(days=spec["within_days"]) if spec.get("within_days") else dt.date(1, 1, 1)
-            where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([atc + "*"], "drug"),
-                                                      "drug_source_value", "drug_source_concept_id", "drug_concept_id")
-            drug = self.store.query(
-                f"""SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
-                   WHERE person_id = ? AND drug_exposure_start_date <= ? AND drug_exposure_start_date >= ?
-                     AND {where} ORDER BY drug_exposure_start_date DESC LIMIT 1""",
-                [self.person_id, self.at, since, *params])
+            since = self.at - dt.timedelta(days=spec["within_days"]) if spec.get("within_days") else None
+            drug = self._drug([atc], since=since, latest=True)
             if drug:
                 return Input(name, 1, None, drug[0][2], f"drug_exposure {drug[0][0]} (ATC {drug[0][1]})")
         mention = self._mention(spec["lexicon"], affirmed_only=True) if spec.get("lexicon") else None
@@ -259,22 +270,22 @@ class PatientInputs:
         return self.flag(name, {"label": spec["label"], "drugs": spec["atc"], "within_days": spec.get("within_days"), "lexicon": []})
 
     # -- helpers -----------------------------------------------------------------------------------
-    def _drug(self, prefixes: list[str]):
-        """[(id, code, start date)] of the first drug of one of the ATC ``prefixes`` (with the
-        OMOP vocabularies loaded, an RxNorm product of that class too)."""
-        where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([p + "*" for p in prefixes], "drug"),
-                                                  "drug_source_value", "drug_source_concept_id", "drug_concept_id")
+    def _drug(self, prefixes: list[str], since: dt.date | None = None, latest: bool = False):
+        """[(id, code, start date)] of the first (``latest``: the last) drug of one of the ATC
+        ``prefixes`` started since ``since`` (with the OMOP vocabularies loaded, an RxNorm
+        product of that class too)."""
+        where, params = _codes(self.store, "drug", prefixes)
         return self.store.query(
             f"""SELECT drug_exposure_id, drug_source_value, drug_exposure_start_date FROM drug_exposure
-               WHERE person_id = ? AND drug_exposure_start_date <= ? AND {where} ORDER BY drug_exposure_start_date LIMIT 1""",
-            [self.person_id, self.at, *params])
+               WHERE person_id = ? AND drug_exposure_start_date <= ? AND drug_exposure_start_date >= ? AND {where}
+               ORDER BY drug_exposure_start_date {"DESC" if latest else ""} LIMIT 1""",
+            [self.person_id, self.at, since or dt.date(1, 1, 1), *params])
 
     def _condition(self, prefixes: list[str]):
         """(id, code, start date) of the first condition coded by one of the CIM-10 ``prefixes``
         -- or, with the OMOP vocabularies loaded, by a concept they map to (a SNOMED-coded
         diabetes for E10-E14), as cohorts match codes (``cohort.codes``)."""
-        where, params, _ = vocabulary_codes.match(self.store, vocabulary_codes.parse([p + "*" for p in prefixes], "condition"),
-                                                  "condition_source_value", "condition_source_concept_id", "condition_concept_id")
+        where, params = _codes(self.store, "condition", prefixes)
         rows = self.store.query(
             f"""SELECT condition_occurrence_id, condition_source_value, condition_start_date FROM condition_occurrence
                WHERE person_id = ? AND condition_start_date <= ? AND {where} ORDER BY condition_start_date, condition_occurrence_id LIMIT 1""",
