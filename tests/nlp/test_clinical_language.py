@@ -83,6 +83,30 @@ def test_other_people_are_not_the_patient_fr(marked):
 
 
 @pytest.mark.parametrize("marked", [
+    "Mère : <ent family>diabète gestationnel</ent> sous <ent family>insuline</ent>, <ent family>HTA gravidique</ent>.",
+    "Père : <ent family>infarctus</ent> à 50 ans, <ent family>AVC</ent> et <ent family>cancer du côlon</ent>",
+    # the list ends with its line: the next line is the patient's again
+    "Sœur : <ent family>lupus</ent>\nPatiente : <ent>asthme</ent>, <ent>eczéma</ent>",
+    # without the colon the cue's scope still ends at the comma, as in EDS-NLP
+    "Mère diabétique, <ent>HTA</ent> chez la patiente",
+])
+def test_a_relative_heading_a_list_has_every_item_fr(marked):
+    assert_marked(marked)
+
+
+@pytest.mark.parametrize("marked", [
+    "Conclusion : susp. <ent hypothesis>EP</ent>.",
+    "Résultats : susp <ent hypothesis>AVC</ent>, <ent>pneumopathie</ent> (+)",
+    "<ent hypothesis>TVP</ent> ?",
+    # a confirmation settles the hypothesis of its own clause, not of the one before
+    "Conclusion : <ent hypothesis>EP</ent> à confirmer, <ent>phlébite</ent> confirmée.",
+    "Suspicion d'<ent>EP</ent>, confirmée par l'angioscanner.",
+])
+def test_telegraphic_hypothesis_fr(marked):
+    assert_marked(marked)
+
+
+@pytest.mark.parametrize("marked", [
     "L'enfant est hospitalisé pour une <ent>gastro-entérite</ent>",
     "Enfant de 7 ans, <ent>asthme</ent> mal contrôlé",
     "La maman signale une <ent>fièvre</ent> chez l'enfant depuis la veille",
@@ -154,6 +178,14 @@ def test_adjectival_non_describes_a_disease_that_is_there_en(marked):
     "Father reports <ent>wheezing</ent> in the child at night.",
 ])
 def test_other_people_are_not_the_patient_en(marked):
+    assert_marked(marked, "en")
+
+
+@pytest.mark.parametrize("marked", [
+    "Mother: <ent family>diabetes</ent>, <ent family>hypertension</ent> and <ent family>asthma</ent>.",
+    "Brother: <ent family>epilepsy</ent>\nPatient: <ent>migraine</ent>, <ent>asthma</ent>",
+])
+def test_a_relative_heading_a_list_has_every_item_en(marked):
     assert_marked(marked, "en")
 
 

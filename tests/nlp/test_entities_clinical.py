@@ -35,6 +35,14 @@ PRESENT = [
     "Angine de poitrine sur <ent concept=coronaropathie>coronaropathie</ent> monotronculaire.",
     "<ent concept=asthme>Asthme</ent> allergique depuis l'enfance.",
     "<ent concept=idm>Infarctus du myocarde</ent> inférieur en 2012.",
+    "Diagnostic final : <ent concept=idm>NSTEMI</ent> sur lésion de l'IVA.",
+    # the lexicon's terms in the plural (the search stems the number away, the NLP must read it)
+    "Angioscanner : <ent concept=ep>embolies pulmonaires</ent> bilatérales.",
+    "Antécédents de <ent concept=pneumopathie>pneumopathies</ent> à répétition.",
+    "Arrêt des <ent concept=anticoagulant>anticoagulants</ent> avant le geste.",
+    # a comorbidity pipe's window ends with its clause: the next finding keeps its own concept
+    "Antécédents : <ent concept=avc>Infarctus cérébral</ent> chez le père, <ent concept=idm>syndrome coronarien aigu ST+</ent> (2012).",
+    "Conclusion : <ent concept=idm>Infarctus du myocarde</ent> confirmé, <ent concept=icc>insuffisance cardiaque</ent> à confirmer.",
 ]
 
 ABSENT = [
@@ -111,3 +119,15 @@ def test_the_queries_parse_and_their_answers_follow_from_the_labels():
         for concepts in spec["none"]:
             expected -= patients(set(concepts), "affirmed")
         assert sorted(expected) == query["patients"], query["id"]
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Résultats : Accident vasculaire cérébral ne peut être exclu.", "hypothesis"),
+    ("Conclusion : Accident vasculaire cérébral non retrouvé.", "negated"),
+    ("Résultats : Accident vasculaire cérébral nég.", "negated"),
+])
+def test_a_pipe_match_leaves_the_qualifier_after_it_outside(text, flag):
+    """EDS-NLP's stroke pipe takes a word after its match ("AVC ne", "AVC non"): trimmed, the
+    qualifier's cue is outside the entity again and qualifies it."""
+    stroke = [e for e in annotate(text) if e.concept == "avc"]
+    assert len(stroke) == 1 and getattr(stroke[0], flag), [(e.text, e.negated, e.hypothesis) for e in stroke]

@@ -12,12 +12,11 @@ import edsnlp
 import pytest
 from edsnlp.matchers.phrase import EDSPhraseMatcher
 from edsnlp.matchers.regex import RegexMatcher
-from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
 from edsnlp.utils import doc_to_text
 
 from clinsearch.nlp import pipeline, speedups
 from clinsearch.nlp.annotate import contexts, entities
-from clinsearch.nlp.qualifiers import EnglishHypothesis, EnglishNegation
+from clinsearch.nlp.qualifiers import EnglishHypothesis, EnglishNegation, ListedFamily
 from tests.nlp.modes import global_speedups
 
 ENGLISH = ["No fever, chills or cough.", "Mother had breast cancer. Possible pneumonia.", "History of MI; the patient denies chest pain."]
@@ -72,7 +71,7 @@ def test_with_the_switch_off_the_loader_never_applies_them(monkeypatch, tmp_path
         for nlp in (built, read):
             assert calls == [] and edsnlp_s_own_globals() and speedup_objects(nlp) == []
             qualifiers = [type(nlp.get_pipe(name)) for name in ("negation", "hypothesis", "family")]
-            assert qualifiers == [EnglishNegation, EnglishHypothesis, FamilyContextQualifier]
+            assert qualifiers == [EnglishNegation, EnglishHypothesis, ListedFamily]
             assert type(nlp.get_pipe("lexicon").phrase_matcher) is EDSPhraseMatcher  # kept whole by the cache
         assert [[e.as_dict() for e in entities(read(t))] for t in ENGLISH] == [[e.as_dict() for e in entities(built(t))] for t in ENGLISH]
 
@@ -84,7 +83,7 @@ def test_apply_and_remove_give_the_classes_and_take_them_back():
         applied = speedups.apply(nlp)
         assert applied.on and applied.reason == "" and applied.pipes > 3
         assert speedups.installed() and not edsnlp_s_own_globals()
-        assert {"DirectEnglishHypothesis", "DirectEnglishNegation", "DirectFamily", "GuardedRegexMatcher"} == set(speedup_objects(nlp))
+        assert {"DirectEnglishHypothesis", "DirectEnglishNegation", "DirectListedFamily", "GuardedRegexMatcher"} == set(speedup_objects(nlp))
         assert speedups.apply(nlp).pipes == 0  # in place already
         assert speedups.remove(nlp) == applied.pipes
         assert speedup_objects(nlp) == [] and edsnlp_s_own_globals() and not speedups.installed()

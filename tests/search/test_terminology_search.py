@@ -30,6 +30,17 @@ NOTES = [
     ("a4.txt", 12, "2023-04-05", "CONS", 4, "fr", "Kardégic 75 mg le matin. Pas d'anticoagulant."),
     ("f1.txt", 13, "2023-05-05", "CONS", 4, "fr", "Fibrillation auriculaire paroxystique découverte au Holter."),
     ("e1.txt", 14, "2023-06-05", "CRH", 3, "fr", "Embolie pulmonaire segmentaire droite."),
+    # a typo of one note (17), the right spelling in five others
+    ("t1.txt", 17, "2023-07-05", "CONS", 4, "fr", "Insufisance mitrale modérée, sous bisoprolol."),
+    ("t2.txt", 18, "2023-07-06", "CRH", 4, "fr", "Décompensation d'une insuffisance cardiaque droite."),
+    ("t3.txt", 19, "2023-07-07", "CONS", 4, "fr", "Insuffisance mitrale minime."),
+    ("t4.txt", 20, "2023-07-08", "CONS", 4, "fr", "Insuffisance veineuse des membres inférieurs."),
+    ("t5.txt", 21, "2023-07-09", "CONS", 4, "fr", "Insuffisance respiratoire chronique sous O2."),
+    ("t6.txt", 22, "2023-07-10", "CONS", 4, "fr", "Insuffisance surrénalienne substituée."),
+    # look-alikes: the words of a concept where the NLP put another one, or none
+    ("l1.txt", 23, "2023-08-01", "CRH", 3, "fr", "Radio de thorax : petit EP gauche de faible abondance, non ponctionnable."),
+    ("l2.txt", 24, "2023-08-02", "CRH", 3, "fr", "HTAP sévère : hypertension artérielle pulmonaire du groupe 1."),
+    ("l3.txt", 25, "2023-08-03", "CRH", 3, "fr", "Diabète insipide central après chirurgie hypophysaire."),
 ]
 # Patient 15: a condition coded in SNOMED CT only; patient 16: in CIM-10 (E11.9) only.
 CONDITIONS = "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n1,15,2020-01-01,44054006\n2,16,2020-01-01,E11.9\n"
@@ -40,7 +51,7 @@ def clinic(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("clinic")
     sources = write_hospital(root / "sources", NOTES)
     (sources / "omop" / "condition_occurrence.csv").write_text(CONDITIONS, encoding="utf-8")
-    people = "person_id,year_of_birth\n" + "".join(f"{n},1960\n" for n in range(1, 17))
+    people = "person_id,year_of_birth\n" + "".join(f"{n},1960\n" for n in range(1, 26))
     (sources / "omop" / "person.csv").write_text(people, encoding="utf-8")
     data = root / "warehouse"
     result = run_cli("--data", data, "ingest", sources)
@@ -82,9 +93,24 @@ def test_anticoagulant_finds_brands_and_heparin_but_not_aspirin(clinic):
 def test_a_misspelt_word_is_corrected_and_said(clinic):
     result = search(clinic, "embolie pulmonnaire", patients=True)
     assert {p.person_id for p in result.patients} == {14}
-    assert result.corrections == [{"word": "pulmonnaire", "correction": "pulmonaire", "candidates": ["pulmonaire"], "position": 9}]
+    assert result.corrections == [{"word": "pulmonnaire", "correction": "pulmonaire", "candidates": ["pulmonaire"], "position": 9, "as_typed": False}]
     assert result.suggestions == ["embolie pulmonaire"]
     assert patients(clinic, "fibrilation auriculaire") == {13}
+
+
+def test_a_typo_of_the_notes_is_searched_as_typed_and_corrected(clinic):
+    result = search(clinic, "insufisance mitrale", patients=True)
+    assert {p.person_id for p in result.patients} == {17, 19}  # the note with the typo, and the one without
+    assert result.corrections[0]["correction"] == "insuffisance" and result.corrections[0]["as_typed"] is True
+    assert patients(clinic, "insuffisance mitrale") == {19}  # the right spelling never guesses at typos
+
+
+def test_the_words_of_a_concept_do_not_match_where_the_nlp_read_another_thing(clinic):
+    assert patients(clinic, "EP") == patients(clinic, "embolie pulmonaire") == {14}  # not the pleural effusion (EP) of 23
+    assert 24 not in patients(clinic, "hypertension artérielle")  # pulmonary arterial hypertension is another disease
+    assert 4 in patients(clinic, "hypertension artérielle") and 24 in patients(clinic, "HTAP")
+    assert 25 not in patients(clinic, "diabète")  # diabetes insipidus is no diabetes mellitus
+    assert 25 in patients(clinic, "insipide")  # the words themselves are still searchable
 
 
 def test_a_known_word_or_a_word_of_the_notes_is_never_corrected(clinic):

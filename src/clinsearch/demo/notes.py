@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 from dataclasses import dataclass, field
 
 from clinsearch.demo import phrases
@@ -33,12 +34,16 @@ class Mention:
     end: int
 
 
+UNACCENTED = 0.1  # of the mentions written without their accents ("diabete", "embolie pulmonaire")
+
+
 @dataclass
 class NoteWriter:
     parts: list[str] = field(default_factory=list)
     length: int = 0
     mentions: list[Mention] = field(default_factory=list)
     identifiers: list[dict] = field(default_factory=list)
+    style: str = "prose"  # or "telegraphic": mentions as items of lists (phrases.TELEGRAPHIC)
 
     def write(self, text: str) -> int:
         """Append ``text``; return where it starts."""
@@ -54,10 +59,12 @@ class NoteWriter:
         start = self.write(value)
         self.identifiers.append({"kind": kind, "text": value, "start": start, "end": start + len(value)})
 
-    def mention(self, rng: random.Random, condition: str, status: str, year: int | None = None) -> None:
-        """Write one sentence saying ``condition`` in context ``status`` (then a space)."""
+    def mention(self, rng: random.Random, condition: str, status: str, year: int | None = None, end: str = " ") -> None:
+        """Write one sentence (an item in a telegraphic note) saying ``condition`` in context ``status``, then ``end``."""
         article, variant = rng.choice(phrases.CONDITIONS[condition][2])
-        template = rng.choice(TEMPLATES[status])
+        if rng.random() < UNACCENTED:
+            variant = unaccented(variant)
+        template = rng.choice(phrases.TELEGRAPHIC[status] if self.style == "telegraphic" else TEMPLATES[status])
         feminine = article == "une"
         values = {
             "x": f"{article} {variant}",
@@ -79,11 +86,15 @@ class NoteWriter:
             named = named[0].upper() + named[1:]
         start = self.write(before)
         named_start = start + len(before) + (len(named) - len(variant))
-        self.write(named + after + " ")
+        self.write(named + after + (end[1:] if after.endswith(".") and end.startswith(".") else end))
         self.mentions.append(Mention(condition, status, named[-len(variant):], named_start, named_start + len(variant)))
 
     def text(self) -> str:
         return "".join(self.parts)
+
+
+def unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def fr_date(day: dt.date) -> str:
@@ -134,13 +145,23 @@ def labs(w: NoteWriter, values: dict) -> None:
 
 
 def findings(w: NoteWriter, rng: random.Random, heading: str, mentions: list[tuple[str, str]], empty: str = "") -> None:
-    """A line ``heading : `` with each mention written (``empty`` when there is none)."""
+    """A line ``heading : `` with each mention written (``empty`` when there is none): a
+    sentence each, or in a telegraphic note a list ("EP (+), TVP (-), FA ?")."""
     w.write(f"{heading} : ")
-    for condition, status in mentions:
-        w.mention(rng, condition, status)
+    for i, (condition, status) in enumerate(mentions):
+        if w.style == "telegraphic":
+            w.mention(rng, condition, status, end="." if i == len(mentions) - 1 else ", ")
+        else:
+            w.mention(rng, condition, status)
     if not mentions and empty:
         w.write(empty)
     w.line()
+
+
+def distractor(w: NoteWriter, rng: random.Random) -> None:
+    """Now and then a line whose abbreviations or words look like a condition and are not one."""
+    if rng.random() < phrases.DISTRACTOR_SHARE:
+        w.line(rng.choice(phrases.DISTRACTORS))
 
 
 def treatment(w: NoteWriter, drugs: list[str]) -> None:
@@ -154,7 +175,7 @@ def compose(rng: random.Random, patient: dict, note_type: str, department: str, 
             true_mentions: list[tuple[str, str]], traps: list[tuple[str, str]], values: dict, drugs: list[str],
             procedure: tuple[str, str] | None) -> NoteWriter:
     """The note's text, in the layout of its type, with the given mentions."""
-    w = NoteWriter()
+    w = NoteWriter(style="telegraphic" if rng.random() < phrases.TELEGRAPHIC_SHARE else "prose")
     header(w, patient, note_type, department, day, rng)
     history = [m for m in true_mentions if m[1] == "history"] + [m for m in traps if m[1] == "family"]
     current = [m for m in true_mentions if m[1] != "history"] + [m for m in traps if m[1] != "family"]
@@ -165,6 +186,7 @@ def compose(rng: random.Random, patient: dict, note_type: str, department: str, 
         w.line("Indication : " + rng.choice(["bilan étiologique.", "douleur thoracique.", "dyspnée aiguë.", "contrôle."]))
         w.line("Technique : acquisition selon le protocole standard, sans complication.")
         findings(w, rng, "Résultats", current)
+        distractor(w, rng)
         w.line("Conclusion : examen interprété en lien avec le clinicien.")
     elif note_type == "CRO":
         w.line(f"Indication opératoire : {who.lower()} de {age} ans adressé{'e' if patient['sex'] == 'F' else ''} pour prise en charge chirurgicale.")
@@ -188,6 +210,7 @@ def compose(rng: random.Random, patient: dict, note_type: str, department: str, 
         vitals(w, values)
         labs(w, values)
         w.line()
+        distractor(w, rng)
         findings(w, rng, "Conclusion", current, empty="pas de nouvel élément. ")
         treatment(w, drugs)
     signature(w, rng)

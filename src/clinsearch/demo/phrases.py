@@ -21,7 +21,7 @@ CONDITIONS = {
     "ait": ("G45.9", "Accident ischémique transitoire", [("un", "accident ischémique transitoire"), ("un", "AIT")], "Neurologie", ["aspirine"], None),
     "bpco": ("J44.9", "Bronchopneumopathie chronique obstructive", [("une", "bronchopneumopathie chronique obstructive"), ("une", "BPCO")], "Pneumologie", ["tiotropium"], None),
     "fa": ("I48.9", "Fibrillation atriale", [("une", "fibrillation atriale"), ("une", "FA"), ("une", "ACFA")], "Cardiologie", ["apixaban", "bisoprolol"], None),
-    "icc": ("I50.9", "Insuffisance cardiaque", [("une", "insuffisance cardiaque"), ("une", "ICC"), ("une", "insuffisance cardiaque congestive")], "Cardiologie", ["furosemide", "bisoprolol"], None),
+    "icc": ("I50.9", "Insuffisance cardiaque", [("une", "insuffisance cardiaque"), ("une", "ICC"), ("une", "IC"), ("une", "insuffisance cardiaque congestive")], "Cardiologie", ["furosemide", "bisoprolol"], None),
     "irc": ("N18.9", "Maladie rénale chronique", [("une", "insuffisance rénale chronique"), ("une", "IRC"), ("une", "maladie rénale chronique")], "Néphrologie", ["furosemide"], None),
     "pneumopathie": ("J18.9", "Pneumopathie", [("une", "pneumopathie"), ("une", "pneumonie")], "Pneumologie", ["amoxicilline"], None),
     "cancer_poumon": ("C34.9", "Tumeur maligne des bronches et du poumon", [("un", "cancer du poumon"), ("un", "carcinome bronchique"), ("un", "adénocarcinome pulmonaire")], "Pneumologie", [], ("GFFA004", "Lobectomie pulmonaire, par thoracotomie")),
@@ -31,7 +31,7 @@ CONDITIONS = {
 
 # How often a condition is present, by age band (< 50, 50-69, >= 70).
 PREVALENCE = {
-    "diabete_t2": (0.06, 0.16, 0.22), "diabete_t1": (0.02, 0.01, 0.01), "hta": (0.12, 0.40, 0.60),
+    "diabete_t2": (0.06, 0.16, 0.22), "diabete_t1": (0.04, 0.02, 0.015), "hta": (0.12, 0.40, 0.60),
     "idm": (0.02, 0.08, 0.12), "ep": (0.04, 0.07, 0.09), "tvp": (0.03, 0.06, 0.08), "avc": (0.01, 0.05, 0.10),
     "ait": (0.01, 0.03, 0.05), "bpco": (0.03, 0.10, 0.14), "fa": (0.01, 0.08, 0.20), "icc": (0.01, 0.06, 0.16),
     "irc": (0.02, 0.08, 0.18), "pneumopathie": (0.06, 0.08, 0.14), "cancer_poumon": (0.005, 0.03, 0.04),
@@ -87,6 +87,9 @@ NOTE_TYPES = {
 }
 NOTE_TYPE_WEIGHTS = {"CRH": 0.3, "CONS": 0.3, "URG": 0.15, "CRI": 0.15, "CRO": 0.1}
 
+# Prose, one sentence a mention. Some are harder than they look: a suspicion confirmed is
+# affirmed, one ruled out is negated, a diagnosis evoked by someone else is a hypothesis, a
+# spouse or a neighbour is someone else (status "family": not the patient).
 AFFIRMED = [
     "Diagnostic retenu : {X}.",
     "Le bilan confirme {x}.",
@@ -94,6 +97,8 @@ AFFIRMED = [
     "On retient le diagnostic {de_x}.",
     "{X} confirmé{e} au décours du bilan.",
     "Au total, {x} est diagnostiqué{e} et traité{e}.",
+    "Suspicion {de_x} confirmée par le bilan.",
+    "Découverte {de_x} au cours du séjour.",
 ]
 HISTORY = [
     "Antécédent {de_x} en {year}.",
@@ -107,6 +112,9 @@ NEGATED = [
     "Aucun argument pour {x}.",
     "Pas de signe {de_x} à l'examen.",
     "Sans {X} retrouvé{e} au bilan.",
+    "{X} non retrouvé{e}.",
+    "{X} évoqué{e}, finalement écarté{e} par le bilan.",
+    "Le bilan n'a pas mis en évidence {de_x}.",
 ]
 HYPOTHETICAL = [
     "Suspicion {de_x}.",
@@ -114,13 +122,45 @@ HYPOTHETICAL = [
     "Bilan à la recherche {de_x}.",
     "Hypothèse {de_x} à confirmer.",
     "Possible {X}, à explorer.",
+    "Le médecin traitant évoque {x}.",
+    "Dépistage {de_x} prévu.",
+    "{X} ne peut être exclu{e}.",
 ]
 FAMILY = [
     "Antécédents familiaux : {X} chez la mère.",
     "Père suivi pour {x}.",
     "Frère ayant présenté {x} à 50 ans.",
     "Antécédent familial {de_x} (mère).",
+    "Son épouse est suivie pour {x}.",
+    "Sa voisine a présenté {x} le mois dernier.",
+    "Un collègue de travail a eu {x}.",
 ]
+
+# Telegraphic notes: a mention is an item of a list ("ATCD : HTA (2015), DT2", "Conclusion :
+# EP (+), TVP (-), FA ?"), each with its own polarity.
+TELEGRAPHIC = {
+    "affirmed": ["{X}", "{X} (+)", "{X} confirmé{e}"],
+    "history": ["{X} ({year})", "{X} en {year}", "ATCD {de_x}"],
+    "negated": ["{X} (-)", "{X} : non", "Ø {X}", "{X} nég.", "pas {de_x}", "{X} : Ø"],
+    "hypothetical": ["{X} ?", "{X} à éliminer", "susp. {X}", "{X} à confirmer"],
+    "family": ["{X} chez la mère", "{X} chez le père", "{X} chez le frère"],
+}
+TELEGRAPHIC_SHARE = 0.35  # of the notes written that way
+
+# Sentences where a condition's words or abbreviations stand for something else (no mention):
+# a confidence interval and a cardiac index (IC), a pleural effusion (EP), a chronic respiratory
+# failure (IRC), pulmonary and portal hypertension, diabetes insipidus, an antibody (AC).
+DISTRACTORS = [
+    "Score de GRACE à 132 (mortalité à 6 mois de 4 %, IC 95 % 3-6 %).",
+    "Cathétérisme droit : IC 3,1 L/min/m², pressions pulmonaires normales.",
+    "Radiographie de thorax : petit EP droit de faible abondance, non ponctionnable.",
+    "IRC sous O2 au long cours, 2 L/min.",
+    "Hypertension artérielle pulmonaire suivie en centre de référence.",
+    "Hypertension portale sur hépatopathie, varices œsophagiennes de grade 1.",
+    "Diabète insipide central substitué par desmopressine.",
+    "Bilan immunologique : AC anti-TPO positifs.",
+]
+DISTRACTOR_SHARE = 0.3  # of the notes that hold one
 
 FIRST_NAMES = {
     "M": ["Jean", "Pierre", "Michel", "André", "Philippe", "Alain", "Bernard", "Jacques", "Daniel", "Patrick", "Nicolas", "Thomas", "Julien", "Karim", "Mohamed", "Lucas", "Hugo", "Antoine"],

@@ -159,6 +159,8 @@ HYPOTHESIS_PRECEDING_FR += [
     "compatibles avec", "diagnostic différentiel", "diagnostics différentiels", "dd :", "dd:", "dépistage",
     "crainte d'", "crainte de", "probabiliste", "doute sur", "ne peut éliminer", "ne peut pas éliminer",
     "ne peut exclure", "ne peut pas exclure", "sans pouvoir éliminer", "sans pouvoir exclure",
+    # telegraphic: "susp. EP", "susp AVC", "? TVP" (``tokens.ABBREVIATIONS_GOING_ON`` keeps the sentence whole)
+    "susp", "susp.", "suspi", "suspic.", "?",
 ]
 HYPOTHESIS_FOLLOWING_FR += [
     "ne peut être exclu", "ne peut être exclue", "ne peut être exclus", "ne peut être exclues", "ne peut pas être exclu",

@@ -52,7 +52,7 @@ from clinsearch.nlp.lexicon import LEXICON, fingerprint
 # for the data (cue lists, lexicon) or EDS-NLP's version, which ``run.nlp_system`` counts by
 # themselves. A new value makes every note annotated before *outdated* (``run.outdated``):
 # re-annotated by ``run_nlp(store, reprocess=True)``.
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported_speech")
 
 
@@ -61,10 +61,47 @@ def cache_dir() -> Path:
 
 
 def lexicon_terms(lang: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(terms, abbreviations) of the lexicon in ``lang``, keyed by lexicon id."""
-    terms = {e.id: list(e.terms[lang]) for e in LEXICON.values() if e.terms[lang]}
+    """(terms, abbreviations) of the lexicon in ``lang``, keyed by lexicon id; each term also in
+    its plurals (``plurals``), as the search finds it whatever its number."""
+    terms = {e.id: list(dict.fromkeys(v for t in e.terms[lang] for v in (t, *plurals(t, lang)))) for e in LEXICON.values() if e.terms[lang]}
     abbreviations = {e.id: list(e.abbreviations[lang]) for e in LEXICON.values() if e.abbreviations[lang]}
     return terms, abbreviations
+
+
+FUNCTION_WORDS = frozenset("de du des d la le les l à au aux en et ou sur sous avec sans par pour non of the and or with without in on to".split())
+
+
+def plurals(term: str, lang: str) -> list[str]:
+    """A term with its head word in the plural, and with all its words ("embolies pulmonaires",
+    "cancers du sein", "pulmonary embolisms"): the search stems the number away, so the NLP
+    whose entities stand for the lexicon's terms must read them in the plural too (a wrong
+    plural such as "infarctus dus myocardes" matches nothing)."""
+    words = term.split(" ")
+    eligible = [i for i, w in enumerate(words) if len(w) > 2 and w.isalpha() and w.lower() not in FUNCTION_WORDS]
+    if not eligible:
+        return []
+    plural = _plural_fr if lang == "fr" else _plural_en
+    head = [plural(w) if i == eligible[0] else w for i, w in enumerate(words)]
+    every = [plural(w) if i in eligible else w for i, w in enumerate(words)]
+    if lang == "en":  # English puts the number on the last word: "heart failures"
+        head = [plural(w) if i == eligible[-1] else w for i, w in enumerate(words)]
+    return [" ".join(v) for v in dict.fromkeys((tuple(head), tuple(every))) if list(v) != words]
+
+
+def _plural_fr(word: str) -> str:
+    if word[-1] in "sxz":
+        return word
+    if word.endswith(("al", "au", "eu")):
+        return word[:-2] + "aux" if word.endswith("al") else word + "x"
+    return word + "s"
+
+
+def _plural_en(word: str) -> str:
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def build_french(*, full: bool = True, bare: bool = False):
@@ -78,6 +115,8 @@ def build_french(*, full: bool = True, bare: bool = False):
     nlp.add_pipe("clinsearch.split_final_periods", name="split_final_periods")
     nlp.add_pipe(eds.normalizer())
     nlp.add_pipe(eds.sentences())
+    if not bare:
+        nlp.add_pipe("clinsearch.keep_sentences_going", name="keep_sentences_going")
     nlp.add_pipe(eds.sections())
     if full:
         nlp.add_pipe(eds.cim10())
@@ -111,7 +150,7 @@ def build_french(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation", name="negation", config={**cues.NEGATION_FR, **every})
     nlp.add_pipe("clinsearch.hypothesis", name="hypothesis", config={**cues.HYPOTHESIS_FR, **every})
-    nlp.add_pipe(eds.family(**cues.FAMILY_FR, **every))
+    nlp.add_pipe("clinsearch.family", name="family", config={**cues.FAMILY_FR, **every})
     nlp.add_pipe(eds.history(**cues.HISTORY_FR))
     nlp.add_pipe(eds.reported_speech(**cues.REPORTED_SPEECH_FR))
     return nlp
@@ -133,7 +172,7 @@ def build_english(*, full: bool = True, bare: bool = False):
     every = {"on_ents_only": False}
     nlp.add_pipe("clinsearch.negation_en", name="negation", config={**cues_en.NEGATION_EN, "termination": termination, **every})
     nlp.add_pipe("clinsearch.hypothesis_en", name="hypothesis", config={**cues_en.HYPOTHESIS_EN, "termination": termination, **every})
-    nlp.add_pipe(eds.family(**cues_en.FAMILY_EN, use_sections=False, **every))
+    nlp.add_pipe("clinsearch.family", name="family", config={**cues_en.FAMILY_EN, "use_sections": False, **every})
     nlp.add_pipe(eds.history(**cues_en.HISTORY_EN, termination=termination))
     return nlp
 

@@ -17,9 +17,15 @@ never inside "non-obstructif" or "X-ray".
 
 Confirmed and ruled out: a hypothesis qualifier takes two more cue lists, ``confirmation`` and
 ``ruled_out`` ("suspicion d'EP confirmée", "suspected PE, ruled out by CT"): in the sentence of
-such a cue, the hypothesis cues before it are dropped -- a suspicion later confirmed is affirmed,
-one ruled out is left to the negation (DESIGN.md, search semantics). A cue of these lists that
+such a cue, the hypothesis cues before it are dropped, unless a clause ends between them (a comma
+not followed by ``cues.CLAUSE_CONTINUATION_FR``: "EP à confirmer, TVP confirmée") -- a suspicion
+later confirmed is affirmed, one ruled out is left to the negation (DESIGN.md, search semantics). A cue of these lists that
 overlaps another cue ("non confirmée", "pas confirmé") counts as that other cue.
+
+A relative heading a list: in "Mère : diabète gestationnel sous insuline, HTA gravidique" (a
+newborn's note), "Mother: diabetes, hypertension", every item is the relative's, though
+EDS-NLP's family scope ends at the first comma. ``HeadedFamily`` drops the commas and "et"
+("and") that follow a family cue directly followed by a colon, up to the end of its line.
 
 English: EDS-NLP conjugates French verbs into cues, and given an empty list of verbs it takes
 *every* French verb (``edsnlp.utils.resources.get_verbs`` returns all verbs for ``[]``), which
@@ -38,6 +44,7 @@ from typing import List, Optional, Set, Union
 
 from edsnlp.core import registry
 from edsnlp.pipes.qualifiers.base import RuleBasedQualifier
+from edsnlp.pipes.qualifiers.family.family import FamilyContextQualifier
 from edsnlp.pipes.qualifiers.hypothesis.hypothesis import HypothesisQualifier
 from edsnlp.pipes.qualifiers.negation.negation import NegationQualifier
 from edsnlp.utils.span_getters import SpanGetterArg
@@ -99,16 +106,66 @@ class SettledHypothesis(RuleBasedQualifier):
         settling = [s for s in settling if not any(o.start < s.end and s.start < o.end for o in others)]
         if not settling:
             return others
-        ends = {}  # sentence start -> the latest start of a settling cue in it
-        for s in settling:
-            ends[s.sent.start] = max(ends.get(s.sent.start, -1), s.start)
-        return [m for m in others if not (m.label_ in HYPOTHESIS_LABELS and m.start < ends.get(m.sent.start, -1))]
+        stops = {t.start for t in others if t.label_ == "termination" and not (_goes_on(t) or _continues_enumeration(t, ENUMERATION_HYPOTHESIS))}
+        stops |= {t.i for t in doc if t.text in (",", ";") and not (_goes_on(doc[t.i:t.i + 1]) or _continues_enumeration(doc[t.i:t.i + 1], ENUMERATION_HYPOTHESIS))}
+        return [m for m in others if not (m.label_ in HYPOTHESIS_LABELS and any(_settles(s, m, sorted(stops)) for s in settling))]
 
 
 class EnumerationHypothesis(SettledHypothesis, HypothesisQualifier):
     def _boundaries(self, doc, terminations=None):
         kept = [t for t in terminations or [] if not _continues_enumeration(t, ENUMERATION_HYPOTHESIS)]
         return super()._boundaries(doc, kept)
+
+
+class HeadedFamily(RuleBasedQualifier):
+    """Family cues heading a list with a colon keep the whole line (module docstring)."""
+
+    def get_cues(self, doc, spans=None):
+        return _list_after_heading_kept(super().get_cues(doc, spans))
+
+
+class ListedFamily(HeadedFamily, FamilyContextQualifier):
+    pass
+
+
+LIST_SEPARATORS = frozenset({",", "et", "and"})
+
+
+def _list_after_heading_kept(matches: list) -> list:
+    """Without the colon, commas and "et" on the line after "<family cue> :" ("Mère : A, B, C")."""
+    heads = [m for m in matches if m.label_ == "family" and m.end < len(m.doc) and m.doc[m.end].text == ":"]
+    if not heads:
+        return matches
+    return [m for m in matches if not (m.label_ == "termination" and any(_in_list(h, m) for h in heads))]
+
+
+def _in_list(head, termination) -> bool:
+    if termination.start == head.end:  # the colon itself (a termination in English)
+        return True
+    return termination.text.lower() in LIST_SEPARATORS and _on_line_after(head, termination)
+
+
+def _on_line_after(head, termination) -> bool:
+    doc = head.doc
+    return head.end < termination.start and not any("\n" in doc[i].text_with_ws for i in range(head.end, termination.start))
+
+
+# After a comma, the words that go on about the same finding ("Suspicion d'EP, confirmée par ...",
+# "suspected PE, ruled out by CT"): no clause ends there for a confirmation or a ruling out.
+SETTLING_GOES_ON = CLAUSE_CONTINUATION | accentless(cues.CONFIRMATION_FR) | accentless(cues.RULED_OUT_FR) | accentless(
+    [w for cue in (*cues_en.HYPOTHESIS_EN["confirmation"], *cues_en.HYPOTHESIS_EN["ruled_out"]) for w in cue.split()[:1]]
+    + ["later", "then", "subsequently", "finally", "eventually"])
+
+
+def _settles(settling, cue, stops: list[int]) -> bool:
+    """A confirmation or a ruling out settles a hypothesis cue before it in its sentence, unless
+    a clause ends between them ("EP à confirmer, TVP confirmée": the EP is still a hypothesis)."""
+    return cue.sent.start == settling.sent.start and cue.start < settling.start and not any(cue.end <= t < settling.start for t in stops)
+
+
+def _goes_on(termination) -> bool:
+    doc = termination.doc
+    return termination.text == "," and termination.end < len(doc) and doc[termination.end].norm_ in SETTLING_GOES_ON
 
 
 def _continues_enumeration(termination, continuations: frozenset[str]) -> bool:
@@ -193,3 +250,4 @@ create_component = registry.factory.register("clinsearch.negation", assigns=["sp
 create_hypothesis = registry.factory.register("clinsearch.hypothesis", assigns=["span._.hypothesis"])(EnumerationHypothesis)
 create_english_negation = registry.factory.register("clinsearch.negation_en", assigns=["span._.negation"])(EnglishNegation)
 create_english_hypothesis = registry.factory.register("clinsearch.hypothesis_en", assigns=["span._.hypothesis"])(EnglishHypothesis)
+create_family = registry.factory.register("clinsearch.family", assigns=["span._.family"])(ListedFamily)

@@ -1,10 +1,16 @@
-"""A fix to tokenisation before any matcher runs: an abbreviation ending a sentence.
+"""Fixes to tokenisation before any matcher runs: an abbreviation ending a sentence, and a
+lower-case abbreviation whose period ends none.
 
 EDS-NLP's tokenizer keeps "EP." in one token (it reads upper-case words with a period as
 abbreviations such as "M."), so that "Suspicion d'EP." never matches the abbreviation "EP".
 ``split_final_periods`` splits a token of two or more capitals or digits followed by a period
 into the word and the period ("EP." -> "EP" "."); single letters ("M.", "J.") are left alone.
 (The speed-ups match each distinct token text once: ``clinsearch.nlp.speedups.tokens``.)
+
+The other way round, telegraphic notes abbreviate words that go on: "susp. EP", "cf. CR
+joint". ``EDS-NLP``'s sentence splitter ends a sentence at their period, which cuts the cue
+"susp." off the finding it qualifies. ``keep_sentences_going`` (run after ``eds.sentences``)
+joins the sentence after such a word (``ABBREVIATIONS_GOING_ON``) to its own.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from edsnlp.core import registry
 from spacy.tokens import Doc
 
 ABBREVIATION_WITH_PERIOD = re.compile(r"^[A-ZÉÈ][A-ZÉÈ0-9+]+\.$")
+ABBREVIATIONS_GOING_ON = frozenset({"susp", "suspic", "suspi", "poss", "cf", "env", "diag", "hyp"})
 
 
 def split_final_periods(doc: Doc) -> Doc:
@@ -41,4 +48,23 @@ class SplitFinalPeriods:
         return split_final_periods(doc)
 
 
+def keep_sentences_going(doc: Doc) -> Doc:
+    """No sentence starts after "susp." and the other ``ABBREVIATIONS_GOING_ON``."""
+    for i in range(len(doc) - 2):
+        if doc[i + 1].text == "." and not doc[i].whitespace_ and doc[i].lower_ in ABBREVIATIONS_GOING_ON and doc[i + 2].is_sent_start:
+            doc[i + 2].is_sent_start = False
+    return doc
+
+
+class KeepSentencesGoing:
+    """The pipeline component running ``keep_sentences_going`` (after the sentence splitter)."""
+
+    def __init__(self, nlp=None, name: str = "keep_sentences_going"):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        return keep_sentences_going(doc)
+
+
 create_component = registry.factory.register("clinsearch.split_final_periods", assigns=["token.is_sent_start"])(SplitFinalPeriods)
+create_keep_going = registry.factory.register("clinsearch.keep_sentences_going", assigns=["token.is_sent_start"])(KeepSentencesGoing)

@@ -33,7 +33,9 @@ from spacy.tokens import Doc, Span
 from clinsearch.nlp.lexicon import load_eds_labels
 from clinsearch.text import fold
 
-TRAILING = {"à", "a", "au", "aux", "de", "d'", "du", "des", "le", "la", "les", "l'", "et", "ou", "en", "par", "pour", "sur", "avec", "sans"}
+TRAILING = {"à", "a", "au", "aux", "de", "d'", "du", "des", "le", "la", "les", "l'", "et", "ou", "en", "par", "pour", "sur", "avec", "sans",
+            # the start of a qualifier after the finding, which a comorbidity pipe's pattern may swallow ("AVC ne peut être exclu", "AVC nég.")
+            "non", "pas", "ne", "n'", "nég", "neg", "négatif", "négative", "positif", "positive"}
 WHERE = ("after", "before", "sentence", "always")
 EDS_LABELS = load_eds_labels()  # EDS-NLP pipe label -> the lexicon concept it stands for
 UNNAMED = "disorder"  # the label of a comorbidity pipe's match that names none of the lexicon's concepts
@@ -102,6 +104,7 @@ def restrict_disorders(doc: Doc) -> Doc:
     table, own = pipe_rules(), EDS_LABELS
     if not any(span.label_ in table for span in doc.ents):
         return doc
+    doc.ents = [cut_at_clause(span) if span.label_ in table else span for span in doc.ents]
     relabelled = {(s.start, s.end): concept for s, concept in restrict(doc.ents)}
     entities, unnamed = [], []
     for span in doc.ents:
@@ -115,6 +118,19 @@ def restrict_disorders(doc: Doc) -> Doc:
     doc.ents = entities
     doc.spans[UNNAMED] = unnamed  # given back by ``trim_entities`` where no other entity took the words
     return doc
+
+
+CLAUSE_ENDS = {",", ";", ":"}
+
+
+def cut_at_clause(span: Span) -> Span:
+    """A comorbidity pipe's match ends with its clause: the pipes look for their words within a
+    window, which may run over a comma into the next finding ("Infarctus du myocarde confirmé,
+    insuffisance cardiaque à confirmer"; "Infarctus cérébral chez le père, syndrome coronarien")."""
+    for token in span[1:]:
+        if token.text in CLAUSE_ENDS or token.is_sent_start:
+            return Span(span.doc, span.start, token.i, label=span.label_)
+    return span
 
 
 def keeps(span: Span) -> bool:

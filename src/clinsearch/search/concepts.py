@@ -84,6 +84,14 @@ def lexicon_under(codes: set[str]) -> list:
     return [e for e in LEXICON.values() if not refines(e.id) and any(normalise_code(c).startswith(code) for c in (*e.cim10, *e.atc) for code in codes)]
 
 
+@lru_cache(maxsize=None)
+def read_forms(lang: str) -> frozenset[tuple[str, ...]]:
+    """The lexicon's terms and abbreviations in ``lang``, analysed: the forms the NLP's lexicon
+    matchers read in the notes of that language (``nlp.pipeline``), whose entities carry the
+    concept's code."""
+    return frozenset(p for e in LEXICON.values() for w in (*e.terms[lang], *e.abbreviations[lang]) if (p := tuple(terms(w, lang))))
+
+
 def _prune(phrases: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Without the phrases that hold a shorter one of the list (they would match nothing more)."""
     kept: list[tuple[str, ...]] = []

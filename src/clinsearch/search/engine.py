@@ -182,9 +182,9 @@ def _searcher(data: Path) -> tantivy.Searcher:
         raise SearchError(f"{data}: the search index cannot be read ({exc}); run 'clinsearch index --rebuild'") from None
 
 
-def _in_notes(searcher: tantivy.Searcher, word: str, view: str) -> bool:
-    """Whether a document of the index holds ``word`` (in any context, in either language)."""
-    return any(searcher.doc_freq(text_field(context, lang, view), term) > 0
+def _in_notes(searcher: tantivy.Searcher, word: str, view: str) -> int:
+    """How many times documents of the index hold ``word`` (a field of each context and language counts apart)."""
+    return sum(searcher.doc_freq(text_field(context, lang, view), term)
                for lang in LANGUAGES for term in terms(word, lang)[:1] for context in CONTEXTS)
 
 
@@ -196,7 +196,7 @@ def _wanted(tree: Node) -> list[Wanted]:
         context = "affirmed" if isinstance(leaf, Filter) else leaf.context
         contexts = frozenset(CONTEXTS if context == "any" else (context,))
         found = matches(leaf)
-        wanted.append(Wanted(tuple(p for phrases in found.phrases.values() for p in phrases), contexts))
+        wanted.append(Wanted(tuple(p for side in (found.phrases, found.read) for phrases in side.values() for p in phrases), contexts))
     return wanted
 
 

@@ -15,14 +15,14 @@ and the terms of the lexicon concepts coded under X. ``=word`` is never expanded
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Union
 
 from clinsearch.nlp.lexicon import LEXICON, LexiconEntry
 from clinsearch.search.analysis import LANGUAGES, lexicon_code, normalise_code, terms
-from clinsearch.search.concepts import group_matches, groups, index_codes, lexicon_under
+from clinsearch.search.concepts import group_matches, groups, index_codes, lexicon_under, read_forms
 from clinsearch.search.query import And, Filter, Node, Not, Or, Term, parse  # noqa: F401 (parse: doctest)
 from clinsearch.terminology import omop
 
@@ -43,10 +43,17 @@ class Concept:
 
 @dataclass(frozen=True)
 class Matches:
-    """What a query leaf matches: token sequences per language, and code-field terms."""
+    """What a query leaf matches: token sequences per language, and code-field terms.
+
+    ``read`` holds the written forms of lexicon concepts (per language): where the NLP read the
+    text its entities stand for them (their codes are in ``codes``), so these are looked for as
+    text only where no NLP read it (``sources.PLAIN``). Matching them in read text would bring
+    back what the NLP rejected: "EP" of an *épanchement pleural*, "IC 95 %", "hypertension
+    artérielle" inside *hypertension artérielle pulmonaire*, *diabète insipide*."""
 
     phrases: dict[str, tuple[tuple[str, ...], ...]]
     codes: tuple[str, ...]
+    read: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 Leaf = Union[Term, Concept, Filter]
@@ -177,19 +184,33 @@ def split_code(value: str) -> tuple[str | None, str]:
 
 @lru_cache(maxsize=4096)
 def matches(leaf: Leaf) -> Matches:
+    if isinstance(leaf, Term):
+        return Matches({lang: (tuple(terms(leaf.text, lang)),) for lang in LANGUAGES}, ())
+    return _read_apart(_leaf_matches(leaf))
+
+
+def _leaf_matches(leaf: Concept | Filter) -> Matches:
     if isinstance(leaf, Concept) and leaf.groups:
         phrases, codes, _ = group_matches(leaf.text, leaf.concept_ids, leaf.groups)
         return Matches(phrases, tuple(sorted({*codes, *leaf.extra_codes})))
     if isinstance(leaf, Concept):
         return _concept_matches(leaf.text, [LEXICON[i] for i in leaf.concept_ids], ())
-    if isinstance(leaf, Filter) and leaf.field == "code":
-        code = normalise_code(split_code(leaf.value)[1])
-        wanted = index_codes([("CIM10", code)]) | {code} | set(leaf.expanded)
-        coded_under = [e for e in LEXICON.values() if any(normalise_code(c).startswith(code) for c in (*e.cim10, *e.atc))]
-        coded_under += [e for e in lexicon_under({w for w in leaf.expanded if len(w) >= 3}) if e not in coded_under]
-        return _concept_matches(None, coded_under, tuple(sorted(wanted)))
-    assert isinstance(leaf, Term)
-    return Matches({lang: (tuple(terms(leaf.text, lang)),) for lang in LANGUAGES}, ())
+    assert leaf.field == "code"
+    code = normalise_code(split_code(leaf.value)[1])
+    wanted = index_codes([("CIM10", code)]) | {code} | set(leaf.expanded)
+    coded_under = [e for e in LEXICON.values() if any(normalise_code(c).startswith(code) for c in (*e.cim10, *e.atc))]
+    coded_under += [e for e in lexicon_under({w for w in leaf.expanded if len(w) >= 3}) if e not in coded_under]
+    return _concept_matches(None, coded_under, tuple(sorted(wanted)))
+
+
+def _read_apart(found: Matches) -> Matches:
+    """``found`` with the lexicon's written forms moved from ``phrases`` to ``read``."""
+    phrases, read = {}, {}
+    for lang, wanted in found.phrases.items():
+        forms = read_forms(lang)
+        phrases[lang] = tuple(p for p in wanted if p not in forms)
+        read[lang] = tuple(p for p in wanted if p in forms)
+    return Matches(phrases, found.codes, read)
 
 
 def _concept_matches(text: str | None, entries: list[LexiconEntry], codes: tuple[str, ...]) -> Matches:

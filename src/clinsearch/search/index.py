@@ -5,7 +5,9 @@ One Tantivy document per note, imaging study, article, patient record and patien
 Their text is split by context into separate fields, as Dr Warehouse does, but at the level of
 tokens rather than sentences (the NLP judges every token): ``affirmed_fr``, ``negated_fr``,
 ``hypothetical_fr``, ``family_fr``, ``unqualified_fr`` and the same in English; the codes of NLP
-entities and of coded data go to ``code_affirmed`` ... ``code_family``. Filters and facets use
+entities and of coded data go to ``code_affirmed`` ... ``code_family``. The text no NLP read (coded
+data, articles, imaging headers) is also in ``plain_fr`` / ``plain_en``: a lexicon term is looked
+for as text only there, the NLP's entities stand for it elsewhere (``expand.Matches``). Filters and facets use
 fast fields: ``source``, ``person_id``, ``date`` (YYYYMMDD), ``year``, ``type``, ``department``
 (``visit_id`` is kept too). The text and its contexts are stored (``body``) for the snippets.
 
@@ -37,13 +39,13 @@ import tantivy
 from clinsearch.config import secret_key
 from clinsearch.nlp.pseudonymize import date_shift
 from clinsearch.search import analysis
-from clinsearch.search.sources import CONTEXTS, IndexDoc, PatientDoc, documents, fingerprints, pseudonymised
+from clinsearch.search.sources import CONTEXTS, PLAIN, IndexDoc, PatientDoc, documents, fingerprints, pseudonymised
 from clinsearch.warehouse.duckdb import DuckDBStore
 
 VIEWS = ("identified", "pseudonymised")
 PREFIX = {"identified": "", "pseudonymised": "p_"}  # of the fields of each view
 
-INDEX_VERSION = "5"  # change when the schema or the analysis changes: the next update rebuilds
+INDEX_VERSION = "6"  # change when the schema or the analysis changes: the next update rebuilds
 WRITER_HEAP = 256_000_000  # bytes
 COMMIT_EVERY = 50_000  # documents
 
@@ -97,6 +99,9 @@ def build_schema() -> tantivy.Schema:
             for view in VIEWS:
                 builder.add_text_field(text_field(context, lang, view), tokenizer_name=analysis.analyzer_name(lang), index_option="position")
         builder.add_text_field(code_field(context), tokenizer_name="raw", index_option="basic")
+    for lang in analysis.LANGUAGES:
+        for view in VIEWS:
+            builder.add_text_field(text_field(PLAIN, lang, view), tokenizer_name=analysis.analyzer_name(lang), index_option="position")
     return builder.build()
 
 
@@ -241,6 +246,8 @@ def _add_segments(out: tantivy.Document, doc: IndexDoc, view: str) -> None:
     for context, text in doc.segments().items():
         if text:
             out.add_text(text_field(context, doc.language, view), text)
+    if doc.unread:
+        out.add_text(text_field(PLAIN, doc.language, view), doc.plain())
 
 
 def patient_document(patient: PatientDoc, secret: bytes) -> tantivy.Document:

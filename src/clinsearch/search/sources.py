@@ -31,6 +31,9 @@ from clinsearch.nlp.pseudonymize import pseudonymize
 from clinsearch.search.analysis import code_prefixes, lexicon_code, normalise_code
 from clinsearch.warehouse.duckdb import DuckDBStore
 
+# PLAIN: the fields of the text no NLP read but that is affirmed by nature (coded data, articles,
+# imaging headers), a copy of its affirmed text; see ``IndexDoc.plain``.
+PLAIN = "plain"
 # "unqualified": the text of a note the NLP has not judged (not run yet, killed half-way, or no
 # pipeline for its language). A bare term never matches it -- a "pas de ..." there must not read
 # as affirmed -- but ``any:`` does, and the next NLP run moves the note to its real contexts.
@@ -56,6 +59,7 @@ class IndexDoc:
     codes: dict[str, set[str]] = field(default_factory=dict)  # context -> code-field terms
     visit_id: int | None = None  # visit_occurrence_id of a note
     identity: dict | None = None  # what identifies the patient: what the pseudonymised view removes
+    unread: int = 0  # the first ``unread`` characters of the text no NLP read (coded data, articles, imaging headers)
 
     def segments(self) -> dict[str, str]:
         """The text split by context (what the per-context fields index)."""
@@ -70,6 +74,11 @@ class IndexDoc:
         parts["affirmed"].append(self.text[at:])
         return {c: "\n".join(p for p in pieces if p.strip()) for c, pieces in parts.items()}
 
+    def plain(self) -> str:
+        """The text no NLP read (also in ``affirmed``): there, no entity stands for a lexicon term,
+        so the terms themselves are looked for (``expand.Matches.read``)."""
+        return self.text[: self.unread]
+
 
 def pseudonymised(doc: IndexDoc, shift: int) -> IndexDoc:
     """The document as a researcher searches and reads it: text and title with the patient's
@@ -81,7 +90,7 @@ def pseudonymised(doc: IndexDoc, shift: int) -> IndexDoc:
     contexts = [(*_moved(text.replacements, start, end), context) for start, end, context in doc.contexts]
     return IndexDoc(doc.key, doc.source, doc.id, doc.person_id, doc.date + dt.timedelta(days=shift) if doc.date else None, doc.type, doc.department,
                     pseudonymize(doc.title, doc.identity, shift).text, doc.language, text.text, [c for c in contexts if c[0] < c[1]], doc.codes,
-                    None, None)
+                    None, None, _moved(text.replacements, 0, doc.unread)[1] if doc.unread else 0)
 
 
 def _moved(replacements, start: int, end: int) -> tuple[int, int]:
@@ -281,7 +290,8 @@ def _imaging(store: DuckDBStore, person_ids: list[int], notes: list[IndexDoc]) -
     docs = []
     for study, first_id, person_id, date, modality, body_part, description, series in rows:
         header = " — ".join(p for p in (description, series, modality, body_part) if p)
-        doc = IndexDoc(f"imaging:{study}", "imaging", first_id, person_id, date, modality or "imaging", None, description or modality or "imaging", "fr", header)
+        doc = IndexDoc(f"imaging:{study}", "imaging", first_id, person_id, date, modality or "imaging", None, description or modality or "imaging", "fr", header,
+                       unread=len(header))
         for report in sorted(reports.get((person_id, date), []), key=lambda d: d.id):
             offset = len(doc.text) + 2
             doc.text += "\n\n" + report.text
@@ -303,7 +313,8 @@ def _articles(store: DuckDBStore, ids: list[str]) -> list[IndexDoc]:
     for article_id, title, abstract, mesh, keywords, date, year, language, journal in rows:
         text = "\n\n".join(p for p in (title, abstract, f"MeSH: {mesh}" if mesh else "", f"Keywords: {keywords}" if keywords else "") if p)
         date = date or (dt.date(year, 1, 1) if year else None)
-        docs.append(IndexDoc(f"article:{article_id}", "articles", article_id, None, date, "article", journal, title or "", _language(language or "en"), text))
+        docs.append(IndexDoc(f"article:{article_id}", "articles", article_id, None, date, "article", journal, title or "", _language(language or "en"), text,
+                             unread=len(text)))
     return docs
 
 
@@ -318,6 +329,7 @@ def _records(store: DuckDBStore, person_ids: list[int]) -> list[IndexDoc]:
         if doc is None:
             doc = docs[person_id] = IndexDoc(f"record:{person_id}", "records", person_id, person_id, None, "record", None, "coded data", "fr", "")
         doc.text += f"{label or code} ({vocabulary} {code})\n"
+        doc.unread = len(doc.text)
         codes = doc.codes.setdefault("affirmed", set())
         codes.update(code_prefixes(code))
         if vocabulary != "LOINC":

@@ -6,6 +6,12 @@ the index holds it (a word the hospital's notes use is never "corrected"). Its c
 the medical words of the same first letter within a small edit distance (Levenshtein: 1 for
 words of five to seven letters, 2 from eight letters on; shorter words are never touched).
 
+A word the notes hold but no medical vocabulary knows is left alone (a name, a word of the
+hospital's), unless its one candidate is at least ``RARER`` times as frequent in the notes
+(``insufisance`` in one note, ``insuffisance`` in fifty: a typo of that note): it is then searched
+both ways, as typed for the notes that misspell it and corrected for all the others (the
+correction says ``as_typed``).
+
 Precision first: the word is **corrected** (the search runs on the correction, and says so)
 only when one candidate alone is nearest; when several are as near (two diseases a letter
 apart), nothing is corrected and they are offered as **suggestions** ("did you mean ...").
@@ -28,6 +34,7 @@ from clinsearch.search.analysis import LANGUAGES
 from clinsearch.search.query import And, Node, Not, Or, Term
 from clinsearch.terminology.model import folded_words, name_key
 
+RARER = 5  # a word the notes hold is a typo of its candidate when that many times rarer
 SHORTEST = 5  # letters: shorter words are abbreviations or too close to each other to correct
 
 
@@ -37,9 +44,11 @@ class Correction:
     correction: str | None  # the word searched instead, or None (several candidates)
     candidates: tuple[str, ...]
     position: int
+    as_typed: bool = False  # the word as typed is searched too (some notes hold it)
 
     def as_dict(self) -> dict:
-        return {"word": self.word, "correction": self.correction, "candidates": list(self.candidates), "position": self.position}
+        return {"word": self.word, "correction": self.correction, "candidates": list(self.candidates), "position": self.position,
+                "as_typed": self.as_typed}
 
 
 def distance(a: str, b: str, limit: int) -> int:
@@ -108,8 +117,10 @@ def candidates(word: str) -> tuple[str, ...]:
 
 
 def correct(tree: Node, in_notes) -> tuple[Node, list[Correction]]:
-    """``tree`` with its misspelt words corrected, and what was done. ``in_notes(word)`` says
-    whether the notes hold the word (then it is left alone)."""
+    """``tree`` with its misspelt words corrected, and what was done. ``in_notes(word)`` counts
+    the documents holding the word; for a typo of the notes the tree searches it both as typed and corrected
+    (``Or`` of the two trees, the same as an ``Or`` of each word and its correction, without
+    breaking the run of words that names a concept)."""
     found: list[Correction] = []
 
     def walk(node: Node) -> Node:
@@ -121,17 +132,21 @@ def correct(tree: Node, in_notes) -> tuple[Node, list[Correction]]:
             return type(node)(tuple(walk(item) for item in node.items))
         return node
 
-    return walk(tree), found
+    corrected = walk(tree)
+    return (Or((corrected, tree)) if any(c.as_typed for c in found) else corrected), found
 
 
 def _term(term: Term, in_notes, found: list[Correction]) -> Term:
-    if term.exact or term.phrase or " " in term.text or known(term.text) or in_notes(term.text):
+    if term.exact or term.phrase or " " in term.text or known(term.text):
         return term
     options = candidates(term.text)
     if not options:
         return term
+    typed = in_notes(term.text)
+    if typed and (len(options) > 1 or in_notes(options[0]) < RARER * typed):
+        return term  # a word of the notes, not a typo of theirs
     if len(options) == 1:
-        found.append(Correction(term.text, options[0], options, term.position))
+        found.append(Correction(term.text, options[0], options, term.position, as_typed=bool(typed)))
         return Term(options[0], term.context, term.exact, term.phrase, term.position)
     found.append(Correction(term.text, None, options[:5], term.position))
     return term

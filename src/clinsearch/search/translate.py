@@ -16,7 +16,7 @@ from tantivy import Occur, Query
 from clinsearch.search.expand import Concept, Leaf, matches
 from clinsearch.search.index import SCHEMA, code_field, day_number, text_field, view_field
 from clinsearch.search.query import And, Filter, Node, Not, Or, QueryError, Term, first_day
-from clinsearch.search.sources import CONTEXTS
+from clinsearch.search.sources import CONTEXTS, PLAIN
 from clinsearch.text import fold
 
 
@@ -101,14 +101,17 @@ def leaf_query(leaf: Leaf, view: str = "identified") -> Query:
     clauses = []
     for ctx in contexts:
         for lang, phrases in found.phrases.items():
-            for phrase in phrases:
-                if len(phrase) == 1:
-                    clauses.append((Occur.Should, Query.term_query(SCHEMA, text_field(ctx, lang, view), phrase[0])))
-                elif phrase:
-                    clauses.append((Occur.Should, Query.phrase_query(SCHEMA, text_field(ctx, lang, view), list(phrase))))
+            clauses += _phrase_clauses(text_field(ctx, lang, view), phrases)
         for code in found.codes:
             clauses.append((Occur.Should, Query.term_query(SCHEMA, code_field(ctx), code)))
+    if "affirmed" in contexts:  # the lexicon's own forms, where no NLP entity stands for them
+        for lang, phrases in found.read.items():
+            clauses += _phrase_clauses(text_field(PLAIN, lang, view), phrases)
     return Query.boolean_query(clauses) if clauses else Query.empty_query()
+
+
+def _phrase_clauses(field: str, phrases) -> list:
+    return [(Occur.Should, Query.term_query(SCHEMA, field, p[0]) if len(p) == 1 else Query.phrase_query(SCHEMA, field, list(p))) for p in phrases if p]
 
 
 def top_filters(tree: Node) -> tuple[list[Filter], Node | None]:

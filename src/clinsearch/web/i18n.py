@@ -14,7 +14,7 @@ WORDS = {
         "visits": "Venues", "notes": "Documents", "conditions": "Diagnostics codés", "measurements": "Mesures", "drugs": "Médicaments",
         "procedures": "Actes", "imaging": "Imagerie", "date": "Date", "code": "Code", "label": "Libellé", "value": "Valeur",
         "entities": "entités", "open": "ouvrir", "legend": "Légende", "expansions": "Termes recherchés aussi",
-        "did_you_mean": "Vouliez-vous dire :", "corrected": "« {word} » cherché comme « {correction} »",
+        "did_you_mean": "Vouliez-vous dire :", "corrected": "« {word} » cherché comme « {correction} »", "corrected_too": "« {word} » cherché tel quel et comme « {correction} »",
         "query_label": "Requête en langage médical", "level": "Niveau", "error": "Erreur", "forbidden": "Accès refusé",
         "help_text": 'Un mot seul trouve les mentions affirmées (pas « pas de ... », ni les hypothèses, ni les antécédents familiaux). '
                      'Synonymes, abréviations et codes sont inclus (EP = embolie pulmonaire = I26). '
@@ -64,7 +64,7 @@ WORDS = {
         "visits": "Visits", "notes": "Documents", "conditions": "Coded conditions", "measurements": "Measurements", "drugs": "Drugs",
         "procedures": "Procedures", "imaging": "Imaging", "date": "Date", "code": "Code", "label": "Label", "value": "Value",
         "entities": "entities", "open": "open", "legend": "Legend", "expansions": "Also searched",
-        "did_you_mean": "Did you mean:", "corrected": "“{word}” searched as “{correction}”",
+        "did_you_mean": "Did you mean:", "corrected": "“{word}” searched as “{correction}”", "corrected_too": "“{word}” searched as typed and as “{correction}”",
         "query_label": "Query in medical language", "level": "Level", "error": "Error", "forbidden": "Access denied",
         "help_text": 'A bare word finds affirmed mentions (not "no ...", hypotheses or family history). '
                      'Synonyms, abbreviations and codes are included (PE = pulmonary embolism = I26). '

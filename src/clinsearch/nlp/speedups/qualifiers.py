@@ -20,7 +20,7 @@ tokens, from the earliest end on and before the latest start. Most of a note's ~
 ``consume_spans``, which takes the leading spans its filter accepts, is called only where the
 first span passes -- it would take nothing elsewhere.
 
-``apply_to(nlp)`` gives each qualifier pipe of ``QUICKER`` (clinsearch's negation and hypothesis,
+``apply_to(nlp)`` gives each qualifier pipe of ``QUICKER`` (clinsearch's negation, hypothesis and family,
 French and English, and EDS-NLP's family) its subclass here; ``remove_from(nlp)`` gives it its
 class back. ``tests/nlp/test_qualifiers.py`` compares every token's and entity's values and cues
 with EDS-NLP's own code, in French and English, on sentences and on demo notes through the full
@@ -39,7 +39,7 @@ from edsnlp.utils.span_getters import get_spans
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Span, Token
 
-from clinsearch.nlp.qualifiers import EnglishHypothesis, EnglishNegation, EnumerationHypothesis, EnumerationNegation
+from clinsearch.nlp.qualifiers import EnglishHypothesis, EnglishNegation, EnumerationHypothesis, EnumerationNegation, ListedFamily
 
 
 class DirectTokenWrites(RuleBasedQualifier):
@@ -168,6 +168,11 @@ class DirectFamily(FamilyWrites, FamilyContextQualifier):
     results_type = FamilyResults
 
 
+class DirectListedFamily(FamilyWrites, ListedFamily):
+    qualifier = "family"
+    results_type = FamilyResults
+
+
 # the qualifier classes of the pipelines -> their subclasses writing verdicts directly
 QUICKER = {
     EnumerationNegation: DirectEnumerationNegation,
@@ -175,6 +180,7 @@ QUICKER = {
     EnglishNegation: DirectEnglishNegation,
     EnglishHypothesis: DirectEnglishHypothesis,
     FamilyContextQualifier: DirectFamily,
+    ListedFamily: DirectListedFamily,
 }
 
 
