@@ -37,3 +37,24 @@ def test_the_component_is_given_the_remembering_class_and_back():
     assert remembering.apply_to(nlp) == 1 and type(nlp.get_pipe("split_final_periods")) is remembering.RememberingSplitFinalPeriods
     assert [t.text for t in nlp("Suspicion d'EP.")] == ["Suspicion", "d'", "EP", "."]
     assert remembering.remove_from(nlp) == 1 and type(nlp.get_pipe("split_final_periods")) is tokens.SplitFinalPeriods
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("No history of hepatitis C.", ["No", "history", "of", "hepatitis", "C", "."]),
+    ("hepatitis B or C. No diabetes.", ["hepatitis", "B", "or", "C", ".", "No", "diabetes", "."]),
+    ("Seen by Dr. J. Smith.", ["Seen", "by", "Dr.", "J.", "Smith", "."]),  # initials stay whole
+    ("seen by J. Smith", ["seen", "by", "J.", "Smith"]),
+    ("developed C. DIFF COLITIS", ["developed", "C.", "DIFF", "COLITIS"]),  # a genus abbreviation goes on
+])
+def test_split_letter_periods_ends_a_sentence_after_a_single_capital(text, expected):
+    doc = tokens.split_letter_periods(edsnlp.blank("en")(text))
+    assert [t.text for t in doc] == expected
+
+
+def test_keep_sentences_going_after_susp():
+    import edsnlp.pipes as eds
+
+    nlp = edsnlp.blank("eds")
+    nlp.add_pipe(eds.sentences())
+    doc = tokens.keep_sentences_going(nlp("Conclusion : susp. embolie pulmonaire. Suite du bilan."))
+    assert [s.text for s in doc.sents] == ["Conclusion : susp. embolie pulmonaire.", "Suite du bilan."]

@@ -164,6 +164,8 @@ def build_english(*, full: bool = True, bare: bool = False):
     import edsnlp.pipes as eds
 
     nlp = edsnlp.blank("en")
+    if not bare:
+        nlp.add_pipe("clinsearch.split_letter_periods", name="split_letter_periods")
     nlp.add_pipe(eds.sentences())
     terms, abbreviations = lexicon_terms("en")
     nlp.add_pipe(eds.matcher(terms=terms, attr="LOWER"), name="lexicon")
