@@ -41,6 +41,7 @@ NOTES = [
     ("l1.txt", 23, "2023-08-01", "CRH", 3, "fr", "Radio de thorax : petit EP gauche de faible abondance, non ponctionnable."),
     ("l2.txt", 24, "2023-08-02", "CRH", 3, "fr", "HTAP sévère : hypertension artérielle pulmonaire du groupe 1."),
     ("l3.txt", 25, "2023-08-03", "CRH", 3, "fr", "Diabète insipide central après chirurgie hypophysaire."),
+    ("l4.txt", 26, "2023-08-04", "CRH", 3, "fr", "Angioscanner : EP segmentaire droite.\nRadio de thorax : petit EP gauche de faible abondance."),
 ]
 # Patient 15: a condition coded in SNOMED CT only; patient 16: in CIM-10 (E11.9) only.
 CONDITIONS = "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n1,15,2020-01-01,44054006\n2,16,2020-01-01,E11.9\n"
@@ -51,7 +52,7 @@ def clinic(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("clinic")
     sources = write_hospital(root / "sources", NOTES)
     (sources / "omop" / "condition_occurrence.csv").write_text(CONDITIONS, encoding="utf-8")
-    people = "person_id,year_of_birth\n" + "".join(f"{n},1960\n" for n in range(1, 26))
+    people = "person_id,year_of_birth\n" + "".join(f"{n},1960\n" for n in range(1, 27))
     (sources / "omop" / "person.csv").write_text(people, encoding="utf-8")
     data = root / "warehouse"
     result = run_cli("--data", data, "ingest", sources)
@@ -92,7 +93,7 @@ def test_anticoagulant_finds_brands_and_heparin_but_not_aspirin(clinic):
 
 def test_a_misspelt_word_is_corrected_and_said(clinic):
     result = search(clinic, "embolie pulmonnaire", patients=True)
-    assert {p.person_id for p in result.patients} == {14}
+    assert {p.person_id for p in result.patients} == {14, 26}
     assert result.corrections == [{"word": "pulmonnaire", "correction": "pulmonaire", "candidates": ["pulmonaire"], "position": 9, "as_typed": False}]
     assert result.suggestions == ["embolie pulmonaire"]
     assert patients(clinic, "fibrilation auriculaire") == {13}
@@ -106,11 +107,19 @@ def test_a_typo_of_the_notes_is_searched_as_typed_and_corrected(clinic):
 
 
 def test_the_words_of_a_concept_do_not_match_where_the_nlp_read_another_thing(clinic):
-    assert patients(clinic, "EP") == patients(clinic, "embolie pulmonaire") == {14}  # not the pleural effusion (EP) of 23
+    assert patients(clinic, "EP") == patients(clinic, "embolie pulmonaire") == {14, 26}  # not the pleural effusion (EP) of 23
     assert 24 not in patients(clinic, "hypertension artérielle")  # pulmonary arterial hypertension is another disease
     assert 4 in patients(clinic, "hypertension artérielle") and 24 in patients(clinic, "HTAP")
     assert 25 not in patients(clinic, "diabète")  # diabetes insipidus is no diabetes mellitus
     assert 25 in patients(clinic, "insipide")  # the words themselves are still searchable
+
+
+def test_a_concept_is_highlighted_where_the_nlp_found_it_not_where_its_words_mean_another_thing(clinic):
+    snippets = search(clinic, "EP patient:26").documents[0].snippets
+    highlights = [(snippet.text, s, e) for snippet in snippets for s, e in snippet.highlights]
+    assert len(highlights) == 1  # the embolism, not the "EP" of the effusion in the same snippet
+    text, start, end = highlights[0]
+    assert text[start:end] == "EP" and text[end:].startswith(" segmentaire") and "abondance" in text
 
 
 def test_a_known_word_or_a_word_of_the_notes_is_never_corrected(clinic):

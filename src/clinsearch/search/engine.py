@@ -188,19 +188,22 @@ def _in_notes(searcher: tantivy.Searcher, word: str, view: str) -> int:
                for lang in LANGUAGES for term in terms(word, lang)[:1] for context in CONTEXTS)
 
 
-def _wanted(tree: Node) -> list[Wanted]:
-    wanted = []
+def _wanted(tree: Node) -> dict[str, list[Wanted]]:
+    """What to highlight in a document of each language (the phrases of that language only:
+    the French "EP" is no English word to highlight)."""
+    wanted: dict[str, list[Wanted]] = {lang: [] for lang in LANGUAGES}
     for leaf in leaves(tree):
         if isinstance(leaf, Filter) and leaf.field != "code":
             continue
         context = "affirmed" if isinstance(leaf, Filter) else leaf.context
         contexts = frozenset(CONTEXTS if context == "any" else (context,))
         found = matches(leaf)
-        wanted.append(Wanted(tuple(p for side in (found.phrases, found.read) for phrases in side.values() for p in phrases), contexts))
+        for lang in LANGUAGES:
+            wanted[lang].append(Wanted(found.phrases.get(lang, ()), contexts, found.read.get(lang, ()), frozenset(found.codes)))
     return wanted
 
 
-def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted], view: str) -> DocumentHit:
+def _hit(searcher: tantivy.Searcher, score: float, address, wanted: dict[str, list[Wanted]], view: str) -> DocumentHit:
     doc = searcher.doc(address)
     body = json.loads(bytes(doc.get_first(view_field("body", view))).decode("utf-8"))
     source = doc.get_first("source")
@@ -218,7 +221,8 @@ def _hit(searcher: tantivy.Searcher, score: float, address, wanted: list[Wanted]
         type=doc.get_first("type") or "",
         department=doc.get_first("department"),
         score=float(score),
-        snippets=snippets(body["text"], language, contexts, wanted),
+        snippets=snippets(body["text"], language, contexts, wanted.get(language, wanted["fr"]), [(s, e, frozenset(c)) for s, e, c in body.get("entities", ())],
+                          body.get("unread", 0)),
     )
 
 

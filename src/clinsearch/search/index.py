@@ -45,7 +45,7 @@ from clinsearch.warehouse.duckdb import DuckDBStore
 VIEWS = ("identified", "pseudonymised")
 PREFIX = {"identified": "", "pseudonymised": "p_"}  # of the fields of each view
 
-INDEX_VERSION = "6"  # change when the schema or the analysis changes: the next update rebuilds
+INDEX_VERSION = "7"  # change when the schema or the analysis changes: the next update rebuilds
 WRITER_HEAP = 256_000_000  # bytes
 COMMIT_EVERY = 50_000  # documents
 
@@ -233,7 +233,8 @@ def to_tantivy(doc: IndexDoc, secret: bytes) -> tantivy.Document:
             out.add_integer(view_field("date", view), day_number(seen.date))
             out.add_integer(view_field("year", view), seen.date.year)
         out.add_text(view_field("title", view), seen.title or "")
-        out.add_bytes(view_field("body", view), json.dumps({"text": seen.text, "contexts": seen.contexts}, ensure_ascii=False).encode("utf-8"))
+        body = {"text": seen.text, "contexts": seen.contexts, "entities": seen.entities, "unread": seen.unread}
+        out.add_bytes(view_field("body", view), json.dumps(body, ensure_ascii=False).encode("utf-8"))
         _add_segments(out, seen, view)
     return out
 

@@ -1,8 +1,10 @@
 """Highlighted snippets, each labelled with the context of what it shows.
 
 The stored text of a hit is analysed as the index analysed it (``analysis.tokens``), the token
-sequences the query asked for are looked for, and each occurrence takes the context of the
-stretch it lies in (``contexts``: negated, hypothetical, family; affirmed elsewhere). Only the
+sequences the query asked for are looked for, and so are the NLP's entities of the concepts it
+asked for (stored with the text: a concept is highlighted where the NLP found it, not where its
+words stand for something else -- the "EP" of a pleural effusion); each occurrence takes the
+context of the stretch it lies in (``contexts``: negated, hypothetical, family; affirmed elsewhere). Only the
 occurrences in the contexts the query asked for are shown: ``neg:EP`` shows "pas d'[embolie
 pulmonaire]" labelled *negated*, a bare ``EP`` never shows it.
 """
@@ -30,10 +32,14 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Wanted:
-    """Token sequences to highlight, and the contexts in which they count."""
+    """What to highlight, and the contexts in which it counts: token sequences anywhere
+    (``phrases``), token sequences only in the text no NLP read (``read``: there no entity stands
+    for the lexicon's terms), and the NLP's entities carrying one of ``codes``."""
 
     phrases: tuple[tuple[str, ...], ...]
     contexts: frozenset[str]
+    read: tuple[tuple[str, ...], ...] = ()
+    codes: frozenset[str] = frozenset()
 
 
 def context_at(contexts: list[tuple[int, int, str]], position: int) -> str:
@@ -44,40 +50,53 @@ def context_at(contexts: list[tuple[int, int, str]], position: int) -> str:
     return "affirmed"
 
 
-def occurrences(text: str, lang: str, contexts: list[tuple[int, int, str]], wanted: list[Wanted]) -> list[tuple[int, int, str]]:
-    """(start, end, context) of every wanted token sequence in ``text``, in a wanted context.
+def occurrences(text: str, lang: str, contexts: list[tuple[int, int, str]], wanted: list[Wanted],
+                entities=(), unread: int = 0) -> list[tuple[int, int, str]]:
+    """(start, end, context) of every wanted token sequence in ``text`` and of every wanted
+    entity (``entities``: (start, end, codes)), in a wanted context."""
+    contexts = sorted(contexts)
+    found = set(_phrases(text, lang, contexts, wanted, unread))
+    for start, end, codes in entities:
+        for want in wanted:
+            if want.codes.intersection(codes) and (context := context_at(contexts, start)) in want.contexts:
+                found.add((start, end, context))
+    return sorted(found)
+
+
+def _phrases(text: str, lang: str, contexts: list[tuple[int, int, str]], wanted: list[Wanted], unread: int) -> set:
+    """The wanted token sequences: ``phrases`` anywhere, ``read`` before ``unread`` only.
 
     The text is analysed in one call; word offsets are only computed as far as the last
     candidate (the first term of a wanted sequence), and each candidate is checked against its
     own word, so that a disagreement between the two tokenizers can never shift a highlight."""
-    firsts = {phrase[0]: len(phrase) for want in wanted for phrase in want.phrases if phrase}
-    terms = analysis.terms(text, lang)
+    sides = [(want, phrase, limit) for want in wanted for side, limit in ((want.phrases, len(text)), (want.read, unread)) if limit
+             for phrase in side if phrase]
+    firsts = {phrase[0]: len(phrase) for _, phrase, _ in sides}
+    terms = analysis.terms(text, lang) if firsts else []
     candidates = [i for i, term in enumerate(terms) if term in firsts]
     if not candidates:
-        return []
+        return set()
     spans = analysis.word_spans(text, max(candidates) + max(firsts.values()))
     if any(i >= len(spans) or analysis.terms(text[spans[i][0]: spans[i][1]], lang) != [terms[i]] for i in candidates):
         tokens = analysis.tokens(text, lang)  # the tokenizers disagree: the slow, exact way
         terms, spans = [t[2] for t in tokens], [(t[0], t[1]) for t in tokens]
         candidates = [i for i, term in enumerate(terms) if term in firsts]
-    contexts = sorted(contexts)
     found = set()
-    for want in wanted:
-        for phrase in want.phrases:
-            for i in candidates:
-                if not phrase or terms[i] != phrase[0] or tuple(terms[i: i + len(phrase)]) != phrase or i + len(phrase) > len(spans):
-                    continue
-                start, end = spans[i][0], spans[i + len(phrase) - 1][1]
-                context = context_at(contexts, start)
-                if context in want.contexts:
-                    found.add((start, end, context))
-    return sorted(found)
+    for want, phrase, limit in sides:
+        for i in candidates:
+            if terms[i] != phrase[0] or tuple(terms[i: i + len(phrase)]) != phrase or i + len(phrase) > len(spans):
+                continue
+            start, end = spans[i][0], spans[i + len(phrase) - 1][1]
+            context = context_at(contexts, start)
+            if start < limit and context in want.contexts:
+                found.add((start, end, context))
+    return found
 
 
-def snippets(text: str, lang: str, contexts: list[tuple[int, int, str]], wanted: list[Wanted]) -> list[Snippet]:
+def snippets(text: str, lang: str, contexts: list[tuple[int, int, str]], wanted: list[Wanted], entities=(), unread: int = 0) -> list[Snippet]:
     """Up to ``MAX_SNIPPETS`` snippets around the wanted occurrences (the start of the text when
-    the document matched by its codes only)."""
-    found = occurrences(text, lang, contexts, wanted)
+    the document matched by its coded data only)."""
+    found = occurrences(text, lang, contexts, wanted, entities, unread)
     if not found:
         return [Snippet(_clip(text, 0, min(len(text), 2 * WINDOW))[0], "affirmed")] if text.strip() else []
     out: list[Snippet] = []

@@ -60,6 +60,7 @@ class IndexDoc:
     visit_id: int | None = None  # visit_occurrence_id of a note
     identity: dict | None = None  # what identifies the patient: what the pseudonymised view removes
     unread: int = 0  # the first ``unread`` characters of the text no NLP read (coded data, articles, imaging headers)
+    entities: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)  # (start, end, code-field terms) of the NLP's entities
 
     def segments(self) -> dict[str, str]:
         """The text split by context (what the per-context fields index)."""
@@ -90,7 +91,8 @@ def pseudonymised(doc: IndexDoc, shift: int) -> IndexDoc:
     contexts = [(*_moved(text.replacements, start, end), context) for start, end, context in doc.contexts]
     return IndexDoc(doc.key, doc.source, doc.id, doc.person_id, doc.date + dt.timedelta(days=shift) if doc.date else None, doc.type, doc.department,
                     pseudonymize(doc.title, doc.identity, shift).text, doc.language, text.text, [c for c in contexts if c[0] < c[1]], doc.codes,
-                    None, None, _moved(text.replacements, 0, doc.unread)[1] if doc.unread else 0)
+                    None, None, _moved(text.replacements, 0, doc.unread)[1] if doc.unread else 0,
+                    [(*_moved(text.replacements, start, end), codes) for start, end, codes in doc.entities])
 
 
 def _moved(replacements, start: int, end: int) -> tuple[int, int]:
@@ -255,13 +257,16 @@ def _add_nlp(doc: IndexDoc, rows: list[tuple], offset: int = 0) -> None:
             doc.contexts.append((start + offset, end + offset, normalized))
             continue
         context = "family" if "family" in modifiers else "negated" if exists == "N" else "hypothetical" if "hypothesis" in modifiers else "affirmed"
-        codes = doc.codes.setdefault(context, set())
+        codes: set[str] = set()
         if label == "lexicon" and normalized in LEXICON:
             codes.add(lexicon_code(normalized))
             codes.update(_lexicon_codes(normalized))
         if vocabulary in ("CIM10", "ATC") and code:
             codes.update(code_prefixes(code))
             codes.update(lexicon_code(i) for i in _concepts_of_code(code))
+        if codes:
+            doc.codes.setdefault(context, set()).update(codes)
+            doc.entities.append((start + offset, end + offset, tuple(sorted(codes))))
 
 
 def _lexicon_codes(concept_id: str) -> set[str]:
@@ -296,6 +301,7 @@ def _imaging(store: DuckDBStore, person_ids: list[int], notes: list[IndexDoc]) -
             offset = len(doc.text) + 2
             doc.text += "\n\n" + report.text
             doc.contexts.extend((s + offset, e + offset, c) for s, e, c in report.contexts)
+            doc.entities.extend((s + offset, e + offset, c) for s, e, c in report.entities)
             for context, codes in report.codes.items():
                 doc.codes.setdefault(context, set()).update(codes)
             doc.department = doc.department or report.department
