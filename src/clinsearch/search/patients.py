@@ -94,13 +94,17 @@ class PatientSearch:
         if filters or self.translator.departments:
             # a patient's document spans departments: a department restriction is a filter
             ranked = self.patients_by_sets(filters, rest)
-            return ranked[offset: offset + limit], len(ranked)
+            page = ranked[offset: offset + limit]
+            self._documents(rest, page, self._scope)  # the best documents of the page's patients only
+            return page, len(ranked)
         query = Query.boolean_query([(Occur.Must, self.translator.to_query(tree)), (Occur.Must, Query.term_query(SCHEMA, "source", "patients")),
                                      *self.translator.restriction])
         found = self.searcher.search(query, limit=limit, offset=offset, count=True)
         people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
         hits = self._support(tree, people, [])
-        return [hits[p] for p in people], found.count or 0
+        page = [hits[p] for p in people]
+        self._documents(tree, page, [])
+        return page, found.count or 0
 
     def _support(self, rest: Node | None, people: list[int], scope: list) -> dict[int, PatientHit]:
         """Documents and coded data supporting each of ``people``: those matching a term of the
@@ -124,8 +128,7 @@ class PatientSearch:
         return hits
 
     def _why(self, rest: Node | None, positives: list, people: list[int], scope: list, hits: dict[int, PatientHit]) -> None:
-        """Each patient's reasons (which term is in their documents, which in their coded data)
-        and, in the identified view, their best supporting documents."""
+        """Each patient's reasons: which term is in their documents, which in their coded data."""
         view = self.translator.view
         restricted = [*scope, *([] if scope else self.translator.restriction), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))]
         found: dict[str, tuple[set[int], set[int]]] = {}
@@ -143,13 +146,20 @@ class PatientSearch:
         for person, hit in hits.items():
             hit.why = [Reason(name, person in docs, person in coded) for name, (docs, coded) in found.items()]
             hit.why += [Reason(name, False, False, excluded=True) for name in excluded]
+
+    def _documents(self, rest: Node | None, page: list[PatientHit], scope: list) -> None:
+        """In the identified view, the best supporting documents of each patient of ``page`` (a
+        researcher's rows say which terms, not which documents: their number is blurred)."""
+        view = self.translator.view
+        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
         if view != "identified" or not positives:
-            return  # a researcher's rows say which terms, not which documents (their number is blurred)
+            return
+        restricted = [*scope, *([] if scope else self.translator.restriction)]
         support = Query.boolean_query([(Occur.Should, leaf_query(leaf, view)) for leaf in positives])
-        for person, hit in hits.items():
+        for hit in page:
             if not hit.hits:
                 continue
-            query = Query.boolean_query([*restricted[:-1], (Occur.Must, Query.term_set_query(SCHEMA, "person_id", [person])), (Occur.Must, support),
+            query = Query.boolean_query([*restricted, (Occur.Must, Query.term_set_query(SCHEMA, "person_id", [hit.person_id])), (Occur.Must, support),
                                          (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
             for _, address in self.searcher.search(query, limit=WHY_DOCUMENTS).hits:
                 doc = self.searcher.doc(address)
