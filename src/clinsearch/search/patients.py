@@ -24,6 +24,7 @@ from clinsearch.search.query import And, Filter, Node, Not, Or
 from clinsearch.search.translate import Translator, leaf_query, leaves, top_filters
 
 DOCUMENT_SOURCES = ("notes", "imaging", "articles")
+SUPPORT_SOURCES = (*DOCUMENT_SOURCES, "records")  # what supports a patient: documents, coded data
 PERSON_BUCKETS = 65_000  # Tantivy's limit on the buckets of one aggregation
 
 
@@ -95,7 +96,8 @@ class PatientSearch:
             # a patient's document spans departments: a department restriction is a filter
             ranked = self.patients_by_sets(filters, rest)
             page = ranked[offset: offset + limit]
-            self._documents(rest, page, self._scope)  # the best documents of the page's patients only
+            self._why(rest, page, self._scope)  # the reasons and best documents of the page's patients only
+            self._documents(rest, page, self._scope)
             return page, len(ranked)
         query = Query.boolean_query([(Occur.Must, self.translator.to_query(tree)), (Occur.Must, Query.term_query(SCHEMA, "source", "patients")),
                                      *self.translator.restriction])
@@ -103,6 +105,7 @@ class PatientSearch:
         people = self.searcher.fast_field_values("person_id", [address for _, address in found.hits])
         hits = self._support(tree, people, [])
         page = [hits[p] for p in people]
+        self._why(tree, page, [])
         self._documents(tree, page, [])
         return page, found.count or 0
 
@@ -115,36 +118,49 @@ class PatientSearch:
         hits = {p: PatientHit(p, 0, False, None) for p in people}
         if within is None:
             return hits
-        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"last": {"max": {"field": view_field("date", self.translator.view)}}}}}
-        documents = Query.boolean_query([*within, (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
-        for bucket in self.searcher.aggregate(documents, spec)["p"]["buckets"]:
+        spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"s": {"terms": {"field": "source", "size": len(SUPPORT_SOURCES)},
+                                                                                         "aggs": {"last": {"max": {"field": view_field("date", self.translator.view)}}}}}}}
+        query = Query.boolean_query([*within, (Occur.Must, Query.term_set_query(SCHEMA, "source", list(SUPPORT_SOURCES)))])
+        for bucket in self.searcher.aggregate(query, spec)["p"]["buckets"]:
             hit = hits[int(bucket["key"])]
-            hit.hits = bucket["doc_count"]
-            hit.last_date = from_day_number(int(bucket["last"]["value"])) if bucket["last"].get("value") else None
-        records = Query.boolean_query([*within, (Occur.Must, Query.term_query(SCHEMA, "source", "records"))])
-        for bucket in self.searcher.aggregate(records, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]:
-            hits[int(bucket["key"])].coded = True
-        self._why(rest, positives, people, scope, hits)
+            for by_source in bucket["s"]["buckets"]:
+                if by_source["key"] == "records":
+                    hit.coded = True
+                    continue
+                hit.hits += by_source["doc_count"]
+                last = by_source["last"].get("value")
+                if last:
+                    day = from_day_number(int(last))
+                    hit.last_date = max(hit.last_date, day) if hit.last_date else day
         return hits
 
-    def _why(self, rest: Node | None, positives: list, people: list[int], scope: list, hits: dict[int, PatientHit]) -> None:
-        """Each patient's reasons: which term is in their documents, which in their coded data."""
+    def _why(self, rest: Node | None, page: list[PatientHit], scope: list) -> None:
+        """The reasons of each patient of ``page``: which term is in their documents, which in their coded data."""
+        if not page:
+            return
         view = self.translator.view
+        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
+        people = [hit.person_id for hit in page]
+        excluded = list(dict.fromkeys(written(leaf) for leaf in excluded_leaves(rest)))
+        if len({written(leaf) for leaf in positives}) == 1:  # the support counted is that term's: no second look
+            for hit in page:
+                hit.why = [Reason(written(positives[0]), hit.hits > 0, hit.coded)] + [Reason(name, False, False, excluded=True) for name in excluded]
+            return
         restricted = [*scope, *([] if scope else self.translator.restriction), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))]
         found: dict[str, tuple[set[int], set[int]]] = {}
         for leaf in positives:
             name = written(leaf)
             if name in found:
                 continue
-            sets = []
-            for sources in (list(DOCUMENT_SOURCES), ["records"]):
-                query = Query.boolean_query([*restricted, (Occur.Must, leaf_query(leaf, view)), (Occur.Must, Query.term_set_query(SCHEMA, "source", sources))])
-                buckets = self.searcher.aggregate(query, {"p": {"terms": {"field": "person_id", "size": len(people)}}})["p"]["buckets"]
-                sets.append({int(b["key"]) for b in buckets})
-            found[name] = (sets[0], sets[1])
-        excluded = list(dict.fromkeys(written(leaf) for leaf in excluded_leaves(rest)))
-        for person, hit in hits.items():
-            hit.why = [Reason(name, person in docs, person in coded) for name, (docs, coded) in found.items()]
+            query = Query.boolean_query([*restricted, (Occur.Must, leaf_query(leaf, view)), (Occur.Must, Query.term_set_query(SCHEMA, "source", list(SUPPORT_SOURCES)))])
+            spec = {"p": {"terms": {"field": "person_id", "size": len(people)}, "aggs": {"s": {"terms": {"field": "source", "size": len(SUPPORT_SOURCES)}}}}}
+            docs, coded = set(), set()
+            for bucket in self.searcher.aggregate(query, spec)["p"]["buckets"]:
+                for by_source in bucket["s"]["buckets"]:
+                    (coded if by_source["key"] == "records" else docs).add(int(bucket["key"]))
+            found[name] = (docs, coded)
+        for hit in page:
+            hit.why = [Reason(name, hit.person_id in docs, hit.person_id in coded) for name, (docs, coded) in found.items()]
             hit.why += [Reason(name, False, False, excluded=True) for name in excluded]
 
     def _documents(self, rest: Node | None, page: list[PatientHit], scope: list) -> None:
@@ -156,12 +172,19 @@ class PatientSearch:
             return
         restricted = [*scope, *([] if scope else self.translator.restriction)]
         support = Query.boolean_query([(Occur.Should, leaf_query(leaf, view)) for leaf in positives])
-        for hit in page:
-            if not hit.hits:
-                continue
-            query = Query.boolean_query([*restricted, (Occur.Must, Query.term_set_query(SCHEMA, "person_id", [hit.person_id])), (Occur.Must, support),
-                                         (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
-            for _, address in self.searcher.search(query, limit=WHY_DOCUMENTS).hits:
+        supported = [hit for hit in page if hit.hits]
+        if not supported:
+            return
+        # One search for the page: a patient's documents rank among themselves as they would alone.
+        query = Query.boolean_query([*restricted, (Occur.Must, Query.term_set_query(SCHEMA, "person_id", [hit.person_id for hit in supported])), (Occur.Must, support),
+                                     (Occur.Must, Query.term_set_query(SCHEMA, "source", list(DOCUMENT_SOURCES)))])
+        addresses = [address for _, address in self.searcher.search(query, limit=sum(hit.hits for hit in supported), count=False).hits]
+        best: dict[int, list] = {}
+        for person, address in zip(self.searcher.fast_field_values("person_id", addresses), addresses):
+            if len(best.setdefault(person, [])) < WHY_DOCUMENTS:
+                best[person].append(address)
+        for hit in supported:
+            for address in best.get(hit.person_id, []):
                 doc = self.searcher.doc(address)
                 day = from_day_number(doc.get_first(view_field("date", view)))
                 hit.documents.append({"source": doc.get_first("source"), "id": doc.get_first("id"),
