@@ -28,9 +28,10 @@ def test_stats_json_has_every_table_and_the_quarantine_count(data, tmp_path):
     result = run_cli("--data", data, "stats", "--json")
     assert result.exit_code == 0
     stats = json.loads(result.stdout)
-    assert set(stats) == {"tables", "quarantine", "nlp"} and stats["nlp"] == {"waiting": 0, "outdated": 0}
+    assert set(stats) == {"tables", "quarantine", "nlp", "derived_stale"} and stats["nlp"] == {"waiting": 0, "outdated": 0}
+    assert stats["derived_stale"] is False
     assert stats["tables"]["person"] == 1 and stats["quarantine"] == 1
-    assert {"person", "note", "note_nlp", "image_occurrence", "article", "concept"} <= set(stats["tables"])
+    assert {"person", "note", "note_nlp", "image_occurrence", "article", "concept", "observation_period", "cdm_source"} <= set(stats["tables"])
 
 
 def test_stats_without_a_warehouse_says_so(data):

@@ -64,6 +64,8 @@ def test_pseudonymised_omop_tables_hold_no_identifier(demo, cohort, tmp_path):
         result = export(store, demo, cohort, tmp_path / "omop", pseudonymised=True)
         conditions = store.query("SELECT person_id, condition_start_date FROM condition_occurrence WHERE person_id IN (SELECT unnest(?)) ORDER BY 1, 2",
                                  [[p for p, _ in cohort.members]])
+        periods = store.query("SELECT person_id, observation_period_start_date, observation_period_end_date FROM observation_period "
+                              "WHERE person_id IN (SELECT unnest(?))", [[p for p, _ in cohort.members]])
     folder = tmp_path / "omop"
     assert sorted(f.name for f in folder.iterdir()) == sorted(f"{t}.parquet" for t in result.rows)
     assert "person_identity.parquet" not in {f.name for f in folder.iterdir()}
@@ -76,6 +78,9 @@ def test_pseudonymised_omop_tables_hold_no_identifier(demo, cohort, tmp_path):
     secret = secret_key(demo)
     shifted = sorted((r["condition_start_date"]) for r in pq.read_table(folder / "condition_occurrence.parquet").to_pylist())
     assert shifted == sorted(d + dt.timedelta(days=date_shift(p, secret)) for p, d in conditions)
+    exported_periods = sorted((r["observation_period_start_date"], r["observation_period_end_date"]) for r in pq.read_table(folder / "observation_period.parquet").to_pylist())
+    assert len(exported_periods) == cohort.size
+    assert exported_periods == sorted((s + dt.timedelta(days=date_shift(p, secret)), e + dt.timedelta(days=date_shift(p, secret))) for p, s, e in periods)
     # no name, phone or IPP of these patients anywhere in the exported notes; NLP offsets follow the new text
     notes = pq.read_table(folder / "note.parquet").to_pylist()
     text = "\n".join(n["note_text"] for n in notes)

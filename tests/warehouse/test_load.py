@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from clinsearch.warehouse.load import load
 from clinsearch.warehouse.records import Parsed, Rejected, Row, Skipped
+from clinsearch.warehouse.stats import stats
 from clinsearch.warehouse.store import open_store
 from tests.helpers import counts, quarantine, query
 from tests.helpers import load as ingest_paths
@@ -85,10 +87,14 @@ def test_a_load_killed_half_way_leaves_the_warehouse_as_before_that_file(data, t
     assert counts(data)["person"] == 3
     assert counts(data)["measurement"] == 0
     assert query(data, "SELECT source_file FROM load_log") == [(str(small.resolve()),)]
-    # and the next ingest loads the big file whole
+    with open_store(data, read_only=True) as store:  # killed before the derived tables: said, not silently old
+        assert stats(store)["derived_stale"] is True
+    # and the next ingest loads the big file whole, and derives the tables from everything
     result = ingest_paths(data, small, big)
     assert [s.status for s in result.summaries] == ["already loaded", "loaded"]
     assert counts(data)["measurement"] == 600_000
+    assert query(data, "SELECT count(*), min(observation_period_start_date), max(observation_period_end_date) FROM observation_period") == [
+        (3, dt.date(2024, 1, 1), dt.date(2024, 1, 28))]
 
 
 def test_the_warehouse_is_refused_clearly_when_another_process_holds_it(data, tmp_path):

@@ -35,6 +35,8 @@ def ingest_summary(result) -> None:
             skipped[reason] = skipped.get(reason, 0) + count
     if skipped:
         out.print("skipped (valid, not mapped): " + ", ".join(f"{reason} x{count}" for reason, count in sorted(skipped.items())))
+    if result.derived:
+        out.print("derived (OHDSI conventions): " + ", ".join(f"{table} {count:,}" for table, count in result.derived.items() if table != "cdm_source"))
 
 
 def nlp_summary(summary) -> None:
@@ -65,6 +67,8 @@ def stats(data: Path, counts: dict, reasons: list[dict]) -> None:
         table.add_row(name, f"{count:,}")
     table.add_row("[bold]quarantine[/bold]", f"{counts['quarantine']:,}")
     out.print(table)
+    if counts.get("derived_stale"):
+        out.print("[yellow]observation_period, eras and cdm_source lag behind the last load[/yellow] (a load stopped before computing them): the next 'clinsearch ingest' computes them")
     nlp = counts.get("nlp", {})
     if nlp.get("waiting"):
         out.print(f"[yellow]nlp: {nlp['waiting']:,} note(s) wait for the NLP[/yellow] (searched as unqualified text until then): run 'clinsearch nlp'")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from clinsearch.cli import render
-from clinsearch.cli.console import echo_json, err, fail
+from clinsearch.cli.console import echo_json, err, fail, out
 from clinsearch.cli.progress import IngestBar, StageBars
 
 # Each command imports what it uses: `clinsearch annotate` must not wait for DuckDB and Arrow.
@@ -70,6 +70,30 @@ def stats_command(data: Path, as_json: bool) -> None:
         echo_json(counts)
         return
     render.stats(data, counts, reasons)
+
+
+@click.command("upgrade")
+@click.option("--json", "as_json", is_flag=True, help='Print {"warehouse", "before", "after", "tables"}.')
+@click.pass_obj
+def upgrade_command(data: Path, as_json: bool) -> None:
+    """Migrate a warehouse made by an earlier clinsearch to this one's schema, in place.
+
+    One transaction: killed half-way, the warehouse stays as it was. Back the data directory
+    up first all the same. A warehouse already current is left untouched.
+    """
+    from clinsearch.services.errors import WarehouseError
+    from clinsearch.services.warehouse import upgrade
+
+    try:
+        result = upgrade(data)
+    except WarehouseError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(result)
+    elif result["before"] == result["after"]:
+        out.print(f"warehouse {result['warehouse']}: already at schema version {result['after']}")
+    else:
+        out.print(f"warehouse {result['warehouse']}: schema version {result['before'] or 'new'} -> {result['after']}")
 
 
 @click.group("nlp", invoke_without_command=True)

@@ -34,8 +34,8 @@ from clinsearch.files import atomic
 from clinsearch.nlp.pseudonymize import date_shift, moved, person_number, person_pseudonym, pseudonymize
 from clinsearch.warehouse.schema import TABLES
 
-OMOP_TABLES = ("person", "death", "visit_occurrence", "condition_occurrence", "drug_exposure", "procedure_occurrence",
-               "measurement", "observation", "note", "note_nlp", "image_occurrence")
+OMOP_TABLES = ("person", "death", "observation_period", "visit_occurrence", "condition_occurrence", "drug_exposure", "procedure_occurrence",
+               "measurement", "observation", "note", "note_nlp", "image_occurrence", "condition_era", "drug_era", "dose_era")
 PROVENANCE = ("source_file", "source_record", "load_id")
 IDENTIFYING = {
     "person": ("month_of_birth", "day_of_birth", "birth_datetime"),

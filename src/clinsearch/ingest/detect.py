@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
+from clinsearch.warehouse.schema import DERIVED
 
 # Documentation files that sit beside data in exports; never data themselves.
 DOCUMENTATION = ("readme", "license", "licence", "changelog", "source_readme")
 # A warehouse's own files, met when a folder being ingested holds a data directory.
 WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal", ".duckdb.turn", ".duckdb.use")  # .turn, .use: warehouse/turns.py
 # Load order: patients before what refers to them by the hospital's identifier.
+NOT_DATA = ("sidecar", "ignored", "inventory", "derived")  # kinds of files that are passed over, with the reason
 ORDER = {"omop": 0, "fhir": 1, "pubmed": 2, "notes-csv": 3, "manifest": 4, "document": 5, "dicom": 6}
 
 
@@ -46,12 +48,15 @@ class Problem:
 
 def detect(path: Path) -> str | None:
     """The format of one file: a reader's name, 'sidecar', 'ignored', 'inventory' (a list of
-    files that is not a document manifest), or None (unknown)."""
+    files that is not a document manifest), 'derived' (a table clinsearch computes), or None
+    (unknown)."""
     name = path.name.lower()
     if name.endswith(WAREHOUSE_FILES):
         return "ignored"
     if omop_tables.table_for(path):
         return "omop"
+    if omop_tables.named_table(path) in DERIVED:
+        return "derived"
     if name.endswith((".json", ".json.gz")) and _is_sidecar(path):
         return "sidecar"
     if name.endswith((".ndjson", ".ndjson.gz")):
@@ -93,7 +98,7 @@ def discover(paths: list[Path], ignored: list[Problem] | None = None) -> tuple[l
             _walk(given, sources, problems, ignored)
         else:
             kind = detect(given)
-            if kind in (None, "sidecar", "ignored", "inventory"):
+            if kind in (None, *NOT_DATA):
                 problems.append(Problem(given, _unknown(given, kind)))
             elif kind == "dicom":
                 sources.append(Source("dicom", given, [given]))
@@ -124,7 +129,7 @@ def _walk(folder: Path, sources: list[Source], problems: list[Problem], ignored:
         kind = kinds[path]
         if path in covered or kind == "manifest":
             continue
-        if kind in ("sidecar", "ignored", "inventory"):
+        if kind in NOT_DATA:
             ignored.append(Problem(path, _unknown(path, kind)))
             continue
         if kind is None:
@@ -151,6 +156,9 @@ def _unknown(path: Path, kind: str | None) -> str:
         return "a sidecar JSON: ingest the document it describes instead"
     if kind == "ignored":
         return "a documentation or warehouse file, not data"
+    if kind == "derived":
+        return (f"{omop_tables.named_table(path)} is derived by clinsearch from the other tables after each ingest "
+                "(OHDSI's conventions, docs/data-engineering.md), never read from a source")
     if kind == "inventory":
         return ("a list of files without patient and date columns (a data set's own manifest?), not a document "
                 "manifest: a document manifest has the columns file, person_id or person_source_value, and date")

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from clinsearch.ingest.values import parse_date, parse_datetime, parse_float, parse_int
 from clinsearch.warehouse.records import Parsed, Record, Rejected, Row, UnreadableFile
-from clinsearch.warehouse.schema import BOOKKEEPING, PROVENANCE, TABLES, Table
+from clinsearch.warehouse.schema import PROVENANCE, SOURCE_TABLES, TABLES, Table
 
 SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")
@@ -28,12 +28,19 @@ csv.field_size_limit(64 * 1024 * 1024)  # notes can be long
 
 
 def table_for(path: Path) -> str | None:
-    """The OMOP table a file holds, from its name, or None."""
+    """The OMOP table a file holds, from its name, or None (the derived tables, which clinsearch
+    computes, are no source's: ``named_table`` tells them)."""
+    stem = named_table(path)
+    return stem if stem in SOURCE_TABLES else None
+
+
+def named_table(path: Path) -> str | None:
+    """The warehouse table a file is named after (``OBSERVATION_PERIOD.csv``), or None."""
     name = path.name.lower()
     for suffix in SUFFIXES:
         if name.endswith(suffix):
             stem = name[: -len(suffix)]
-            return stem if stem in TABLES and stem not in BOOKKEEPING else None
+            return stem if stem in TABLES else None
     return None
 
 

@@ -21,6 +21,7 @@ from clinsearch.ids import person_id_for
 from clinsearch.ingest import dicom, documents, fhir, omop_tables, pubmed
 from clinsearch.ingest.detect import Problem, Source, discover
 from clinsearch.ingest.values import file_checksum
+from clinsearch.warehouse.derived import derive, stale
 from clinsearch.warehouse.duckdb import DuckDBStore
 from clinsearch.warehouse.load import LoadSummary, already_loaded, load
 from clinsearch.warehouse.records import Record, UnreadableFile
@@ -50,6 +51,7 @@ class IngestResult:
     summaries: list[LoadSummary] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored: list[Problem] = field(default_factory=list)  # files of folders that are not data, and why
+    derived: dict[str, int] = field(default_factory=dict)  # rows of each derived table, when computed again
 
     @property
     def ok(self) -> bool:
@@ -69,6 +71,7 @@ class IngestResult:
             "problems": [{"source": str(p.path), "reason": p.reason} for p in self.problems],
             "ignored": [{"source": str(p.path), "reason": p.reason} for p in self.ignored],
             "totals": self.totals(),
+            "derived": self.derived,
         }
 
 
@@ -99,6 +102,8 @@ def ingest(store: DuckDBStore, paths: Iterable[Path], reporter: Reporter | None 
         result.summaries.append(summary)
         reporter.done(summary)
         store.give_way()  # a long load lets the requests being served in between its files
+    if stale(store):  # something was loaded (now, or by a run killed before this step)
+        result.derived = derive(store)
     return result
 
 

@@ -14,6 +14,7 @@ from clinsearch import terminology
 from clinsearch.search.index import update
 from clinsearch.terminology import omop
 from clinsearch.terminology.athena import VocabularyError, load as load_athena
+from clinsearch.warehouse.derived import derive
 from clinsearch.warehouse.store import open_store
 
 __all__ = ["VocabularyError", "load", "lookup"]
@@ -25,6 +26,7 @@ def load(data: Path, folder: Path, *, on_progress: Callable[[str, int], None] | 
     index update's when ``index``."""
     with open_store(data) as store:
         summary = load_athena(store, Path(folder), data=data, on_progress=on_progress)
+        summary["derived"] = derive(store)  # drug eras roll up to the ingredients the vocabulary gives
         if index:
             summary["index"] = update(store, data).as_dict()
     return summary

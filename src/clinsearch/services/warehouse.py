@@ -36,3 +36,11 @@ def stats_for(request: Request) -> dict:
         counts["quarantine"] = blur(counts["quarantine"])
         counts["nlp"] = {name: blur(n) for name, n in counts["nlp"].items()}
     return counts
+
+
+def upgrade(data: Path) -> dict:
+    """Bring the warehouse of ``data`` to this clinsearch's schema version, in place, in one
+    transaction: ``{"warehouse", "before", "after", "tables"}`` (``before`` None: a new warehouse)."""
+    with open_store(data) as store:
+        before, after = store.upgraded
+        return {"warehouse": str(store.path), "before": before, "after": after, "tables": stats(store)["tables"]}

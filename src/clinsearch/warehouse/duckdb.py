@@ -31,8 +31,9 @@ import duckdb
 import pyarrow as pa
 
 from clinsearch.warehouse.errors import WarehouseError
-from clinsearch.warehouse.schema import TABLES, schema_sql
+from clinsearch.warehouse.schema import TABLES
 from clinsearch.warehouse.turns import GIVE_WAY_PAUSE, Turn
+from clinsearch.warehouse.upgrade import check, upgrade
 
 _ARROW_TYPES = {
     "BIGINT": pa.int64(),
@@ -84,9 +85,16 @@ class DuckDBStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.read_only = read_only
         self._in_transaction = False
+        self.upgraded: tuple[int | None, int] | None = None  # (schema version before, after) when opened for writing
         self._open()
-        if not read_only:
-            self.execute(schema_sql())
+        try:
+            if read_only:
+                check(self, self.path)  # an older warehouse is upgraded first, never read as if it were current
+            else:
+                self.upgraded = upgrade(self, self.path)
+        except BaseException:
+            self.close()
+            raise
 
     def _open(self) -> None:
         self.turn = _take_turn(self.path, self.read_only)
@@ -165,11 +173,15 @@ class DuckDBStore:
         """Write ``rows``; a row whose key is already stored replaces it."""
         if not rows:
             return
-        key = TABLES[table].key
+        keys = TABLES[table].keys
         staging = _to_arrow(table, rows)
         self.con.register("_staging", staging)
         try:
-            self.execute(f'DELETE FROM "{table}" WHERE {key} IN (SELECT {key} FROM _staging)')
+            if len(keys) == 1:
+                self.execute(f'DELETE FROM "{table}" WHERE {keys[0]} IN (SELECT {keys[0]} FROM _staging)')
+            else:  # a table identified by several columns (concept_ancestor, fact_relationship ...)
+                same = " AND ".join(f'"{table}".{k} IS NOT DISTINCT FROM _staging.{k}' for k in keys)
+                self.execute(f'DELETE FROM "{table}" USING _staging WHERE {same}')
             self.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _staging')
         finally:
             self.con.unregister("_staging")

@@ -252,21 +252,26 @@ def _duplicate(record: Parsed, first_seen: dict[str, dict[object, str]]) -> str:
     for row in record.rows:
         if row.table in DICTIONARY_TABLES or row.if_absent:
             continue
-        key_column = TABLES[row.table].key
-        key = row.values.get(key_column)
+        key = _key(row)
         seen = first_seen[row.table].get(key)
         if seen is not None:
-            return f"duplicate {key_column} {key} (first at {seen})"
+            named = ", ".join(f"{c} {v}" for c, v in zip(TABLES[row.table].keys, key))
+            return f"duplicate {named} (first at {seen})"
         keys.append((row.table, key))
     for table, key in keys:
         first_seen[table][key] = record.position
     return ""
 
 
+def _key(row: Row) -> tuple:
+    """The values that identify ``row`` in its table."""
+    return tuple(row.values.get(k) for k in TABLES[row.table].keys)
+
+
 def _flush(store: DuckDBStore, buffers: dict[str, list[dict]], summary: LoadSummary) -> None:
     for table, rows in buffers.items():
         if table in DICTIONARY_TABLES:
-            rows = list({row[TABLES[table].key]: row for row in rows}.values())
+            rows = list({tuple(row.get(k) for k in TABLES[table].keys): row for row in rows}.values())
         store.upsert(table, rows)
         summary.rows[table] += len(rows)
     buffers.clear()

@@ -7,6 +7,8 @@ dataclasses so that readers can validate records against it and stores can creat
 'person_id'
 >>> [c.name for c in TABLES["note"].required]
 ['note_id', 'person_id', 'note_date', 'note_text']
+>>> TABLES["concept_ancestor"].keys
+('ancestor_concept_id', 'descendant_concept_id')
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from importlib import resources
 
 PROVENANCE = ("source_file", "source_record", "load_id")
 # Tables the loader manages itself; readers never emit rows for them.
-BOOKKEEPING = ("load_log", "quarantine", "note_nlp_state", "index_state")
+BOOKKEEPING = ("load_log", "quarantine", "note_nlp_state", "index_state", "derived_state", "schema_version")
+# The version of schema.sql: 1 had 24 of the 39 OMOP tables (to December 2026), 2 has all of them
+# and the derived ones. ``upgrade.py`` migrates a warehouse of an earlier version in place.
+SCHEMA_VERSION = 2
+# OMOP tables clinsearch computes from the others after each ingest (``derived.py``); no source
+# writes them.
+DERIVED = ("observation_period", "condition_era", "drug_era", "dose_era", "cdm_source")
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class Column:
     name: str
     type: str  # BIGINT, INTEGER, DOUBLE, DATE, TIMESTAMP, VARCHAR
     required: bool
+    key: bool = False  # one of the columns that together identify a row
 
 
 @dataclass(frozen=True)
@@ -34,8 +43,15 @@ class Table:
 
     @property
     def key(self) -> str:
-        """The column that identifies a row: the first one (``person_id``, ``note_id`` ...)."""
+        """The first column (``person_id``, ``note_id`` ...): the one that identifies a row of a
+        table with an id column, and the first of the ``keys`` of one without."""
         return self.columns[0].name
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The columns that together identify a row: those marked ``key`` in ``schema.sql``
+        (``concept_ancestor``, ``fact_relationship`` ...), else the first column alone."""
+        return tuple(c.name for c in self.columns if c.key) or (self.key,)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -65,7 +81,8 @@ def parse_schema(sql: str) -> dict[str, Table]:
             match = _COLUMN_RE.match(line)
             if match:
                 comment = match.group(3) or ""
-                columns.append(Column(match.group(1), match.group(2), "required" in comment))
+                marks = set(re.findall(r"\w+", comment))
+                columns.append(Column(match.group(1), match.group(2), "required" in marks, "key" in marks))
         tables[name] = Table(name, tuple(columns))
     return tables
 
@@ -73,3 +90,5 @@ def parse_schema(sql: str) -> dict[str, Table]:
 TABLES: dict[str, Table] = parse_schema(schema_sql())
 # Tables that hold data (everything but the loader's own bookkeeping).
 DATA_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t not in BOOKKEEPING)
+# Tables a source may write (the data tables but the derived ones).
+SOURCE_TABLES: tuple[str, ...] = tuple(t for t in DATA_TABLES if t not in DERIVED)

@@ -3,8 +3,10 @@
 -- medical-imaging extension (Park et al., JMIR Med Inform 2022, table image_occurrence).
 --
 -- Departures from the reference DDL, all deliberate:
---   * concept ids are BIGINT: local concepts (codes the sources carry, no licensed vocabulary
---     needed) get stable ids >= 2,000,000,000 derived from vocabulary and code.
+--   * ids are BIGINT where OHDSI writes integer (a widening OHDSI allows for ids): records
+--     without an OMOP id (FHIR, documents) get stable ids derived from their natural key, and
+--     local concepts (codes the sources carry, no licensed vocabulary needed) stable ids
+--     >= 2,000,000,000 derived from vocabulary and code.
 --   * every data table carries its provenance: source_file, source_record, load_id
 --     (load_log gives the load time).
 --   * columns marked "ext" are clinsearch extensions the OMOP model has no place for.
@@ -296,6 +298,12 @@ CREATE TABLE IF NOT EXISTS note_nlp_state (
 );
 
 -- Which version of each document the search index holds (clinsearch.search.index).
+-- ext: the last load the derived tables (observation_period, eras, cdm_source) were computed after.
+CREATE TABLE IF NOT EXISTS derived_state (
+    load_id BIGINT,
+    derived_at TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS index_state (
     doc_key VARCHAR, -- required
     fingerprint VARCHAR
@@ -421,9 +429,9 @@ CREATE TABLE IF NOT EXISTS concept_class (
 );
 
 CREATE TABLE IF NOT EXISTS concept_relationship (
-    concept_id_1 BIGINT, -- required
-    concept_id_2 BIGINT, -- required
-    relationship_id VARCHAR, -- required
+    concept_id_1 BIGINT, -- required, key
+    concept_id_2 BIGINT, -- required, key
+    relationship_id VARCHAR, -- required, key
     valid_start_date DATE, -- required
     valid_end_date DATE, -- required
     invalid_reason VARCHAR,
@@ -445,17 +453,17 @@ CREATE TABLE IF NOT EXISTS relationship (
 );
 
 CREATE TABLE IF NOT EXISTS concept_synonym (
-    concept_id BIGINT, -- required
-    concept_synonym_name VARCHAR, -- required
-    language_concept_id BIGINT, -- required
+    concept_id BIGINT, -- required, key
+    concept_synonym_name VARCHAR, -- required, key
+    language_concept_id BIGINT, -- required, key
     source_file VARCHAR,
     source_record VARCHAR,
     load_id BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS concept_ancestor (
-    ancestor_concept_id BIGINT, -- required
-    descendant_concept_id BIGINT, -- required
+    ancestor_concept_id BIGINT, -- required, key
+    descendant_concept_id BIGINT, -- required, key
     min_levels_of_separation BIGINT, -- required
     max_levels_of_separation BIGINT, -- required
     source_file VARCHAR,
@@ -464,8 +472,8 @@ CREATE TABLE IF NOT EXISTS concept_ancestor (
 );
 
 CREATE TABLE IF NOT EXISTS drug_strength (
-    drug_concept_id BIGINT, -- required
-    ingredient_concept_id BIGINT, -- required
+    drug_concept_id BIGINT, -- required, key
+    ingredient_concept_id BIGINT, -- required, key
     amount_value DOUBLE,
     amount_unit_concept_id BIGINT,
     numerator_value DOUBLE,
@@ -565,4 +573,242 @@ CREATE TABLE IF NOT EXISTS provider (
     source_file VARCHAR,
     source_record VARCHAR,
     load_id BIGINT
+);
+
+-- The rest of OMOP CDM v5.4 (OHDSI DDL, same names, types and order). Tables marked derived are
+-- computed by clinsearch after each ingest and never read from sources; the others load from an
+-- OMOP folder like the tables above. Columns marked "key" together identify a row of a table
+-- that has no id column of its own.
+
+-- Derived (warehouse/derived.py): one period per person, from their first to their last dated record
+-- (OHDSI's convention for hospital data); period_type_concept_id 32817 (EHR).
+CREATE TABLE IF NOT EXISTS observation_period (
+    observation_period_id BIGINT,
+    person_id BIGINT,
+    observation_period_start_date DATE,
+    observation_period_end_date DATE,
+    period_type_concept_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS visit_detail (
+    visit_detail_id BIGINT, -- required
+    person_id BIGINT, -- required
+    visit_detail_concept_id BIGINT, -- required
+    visit_detail_start_date DATE, -- required
+    visit_detail_start_datetime TIMESTAMP,
+    visit_detail_end_date DATE, -- required
+    visit_detail_end_datetime TIMESTAMP,
+    visit_detail_type_concept_id BIGINT, -- required
+    provider_id BIGINT,
+    care_site_id BIGINT,
+    visit_detail_source_value VARCHAR,
+    visit_detail_source_concept_id BIGINT,
+    admitted_from_concept_id BIGINT,
+    admitted_from_source_value VARCHAR,
+    discharged_to_source_value VARCHAR,
+    discharged_to_concept_id BIGINT,
+    preceding_visit_detail_id BIGINT,
+    parent_visit_detail_id BIGINT,
+    visit_occurrence_id BIGINT, -- required
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS fact_relationship (
+    domain_concept_id_1 BIGINT, -- required, key
+    fact_id_1 BIGINT, -- required, key
+    domain_concept_id_2 BIGINT, -- required, key
+    fact_id_2 BIGINT, -- required, key
+    relationship_concept_id BIGINT, -- required, key
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS payer_plan_period (
+    payer_plan_period_id BIGINT, -- required
+    person_id BIGINT, -- required
+    payer_plan_period_start_date DATE, -- required
+    payer_plan_period_end_date DATE, -- required
+    payer_concept_id BIGINT,
+    payer_source_value VARCHAR,
+    payer_source_concept_id BIGINT,
+    plan_concept_id BIGINT,
+    plan_source_value VARCHAR,
+    plan_source_concept_id BIGINT,
+    sponsor_concept_id BIGINT,
+    sponsor_source_value VARCHAR,
+    sponsor_source_concept_id BIGINT,
+    family_source_value VARCHAR,
+    stop_reason_concept_id BIGINT,
+    stop_reason_source_value VARCHAR,
+    stop_reason_source_concept_id BIGINT,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS cost (
+    cost_id BIGINT, -- required
+    cost_event_id BIGINT, -- required
+    cost_domain_id VARCHAR, -- required
+    cost_type_concept_id BIGINT, -- required
+    currency_concept_id BIGINT,
+    total_charge DOUBLE,
+    total_cost DOUBLE,
+    total_paid DOUBLE,
+    paid_by_payer DOUBLE,
+    paid_by_patient DOUBLE,
+    paid_patient_copay DOUBLE,
+    paid_patient_coinsurance DOUBLE,
+    paid_patient_deductible DOUBLE,
+    paid_by_primary DOUBLE,
+    paid_ingredient_cost DOUBLE,
+    paid_dispensing_fee DOUBLE,
+    payer_plan_period_id BIGINT,
+    amount_allowed DOUBLE,
+    revenue_code_concept_id BIGINT,
+    revenue_code_source_value VARCHAR,
+    drg_concept_id BIGINT,
+    drg_source_value VARCHAR,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+-- Derived: drug exposures rolled up to their ingredient (concept_ancestor, when the vocabulary is loaded)
+-- and merged with OHDSI's 30-day persistence window; gap_days as OHDSI counts them.
+CREATE TABLE IF NOT EXISTS drug_era (
+    drug_era_id BIGINT,
+    person_id BIGINT,
+    drug_concept_id BIGINT,
+    drug_era_start_date DATE,
+    drug_era_end_date DATE,
+    drug_exposure_count INTEGER,
+    gap_days INTEGER
+);
+
+-- Derived: periods of a constant daily dose of one ingredient (drug_strength and the exposure's
+-- quantity and days of supply), merged with OHDSI's 30-day persistence window.
+CREATE TABLE IF NOT EXISTS dose_era (
+    dose_era_id BIGINT,
+    person_id BIGINT,
+    drug_concept_id BIGINT,
+    unit_concept_id BIGINT,
+    dose_value DOUBLE,
+    dose_era_start_date DATE,
+    dose_era_end_date DATE
+);
+
+-- Derived: condition occurrences of one concept merged with OHDSI's 30-day persistence window.
+CREATE TABLE IF NOT EXISTS condition_era (
+    condition_era_id BIGINT,
+    person_id BIGINT,
+    condition_concept_id BIGINT,
+    condition_era_start_date DATE,
+    condition_era_end_date DATE,
+    condition_occurrence_count INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS episode (
+    episode_id BIGINT, -- required
+    person_id BIGINT, -- required
+    episode_concept_id BIGINT, -- required
+    episode_start_date DATE, -- required
+    episode_start_datetime TIMESTAMP,
+    episode_end_date DATE,
+    episode_end_datetime TIMESTAMP,
+    episode_parent_id BIGINT,
+    episode_number INTEGER,
+    episode_object_concept_id BIGINT, -- required
+    episode_type_concept_id BIGINT, -- required
+    episode_source_value VARCHAR,
+    episode_source_concept_id BIGINT,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS episode_event (
+    episode_id BIGINT, -- required, key
+    event_id BIGINT, -- required, key
+    episode_event_field_concept_id BIGINT, -- required, key
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS metadata (
+    metadata_id BIGINT, -- required
+    metadata_concept_id BIGINT, -- required
+    metadata_type_concept_id BIGINT, -- required
+    name VARCHAR, -- required
+    value_as_string VARCHAR,
+    value_as_concept_id BIGINT,
+    value_as_number DOUBLE,
+    metadata_date DATE,
+    metadata_datetime TIMESTAMP,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+-- Derived: the one row that describes this warehouse, written again after every load.
+CREATE TABLE IF NOT EXISTS cdm_source (
+    cdm_source_name VARCHAR,
+    cdm_source_abbreviation VARCHAR,
+    cdm_holder VARCHAR,
+    source_description VARCHAR,
+    source_documentation_reference VARCHAR,
+    cdm_etl_reference VARCHAR,
+    source_release_date DATE,
+    cdm_release_date DATE,
+    cdm_version VARCHAR,
+    cdm_version_concept_id BIGINT,
+    vocabulary_version VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS source_to_concept_map (
+    source_code VARCHAR, -- required, key
+    source_concept_id BIGINT, -- required
+    source_vocabulary_id VARCHAR, -- required, key
+    source_code_description VARCHAR,
+    target_concept_id BIGINT, -- required, key
+    target_vocabulary_id VARCHAR, -- required
+    valid_start_date DATE, -- required
+    valid_end_date DATE, -- required, key
+    invalid_reason VARCHAR,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS cohort (
+    cohort_definition_id BIGINT, -- required, key
+    subject_id BIGINT, -- required, key
+    cohort_start_date DATE, -- required, key
+    cohort_end_date DATE, -- required, key
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS cohort_definition (
+    cohort_definition_id BIGINT, -- required
+    cohort_definition_name VARCHAR, -- required
+    cohort_definition_description VARCHAR,
+    definition_type_concept_id BIGINT, -- required
+    cohort_definition_syntax VARCHAR,
+    subject_concept_id BIGINT, -- required
+    cohort_initiation_date DATE,
+    source_file VARCHAR,
+    source_record VARCHAR,
+    load_id BIGINT
+);
+
+-- ext: the version of this schema each upgrade brought the warehouse to (warehouse/upgrade.py).
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER,
+    upgraded_at TIMESTAMP
 );

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from clinsearch.warehouse.derived import stale
 from clinsearch.warehouse.duckdb import DuckDBStore
 from clinsearch.warehouse.schema import DATA_TABLES
 
 
 def stats(store: DuckDBStore) -> dict:
-    """``{"tables": {"person": N, ...}, "quarantine": N}`` plus, for people, the details."""
+    """``{"tables": {"person": N, ...}, "quarantine": N, "derived_stale": bool}`` (whether the
+    derived tables lag behind the last load: a run killed before computing them; the next ingest
+    does)."""
     return {
         "tables": {table: store.count(table) for table in DATA_TABLES},
         "quarantine": store.count("quarantine"),
+        "derived_stale": stale(store),
     }
 
 
