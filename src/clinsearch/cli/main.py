@@ -22,7 +22,7 @@ def main(ctx: click.Context, data: Path | None) -> None:
     ctx.obj = data_dir(data)
 
 
-for command in (warehouse.ingest_command, warehouse.stats_command, warehouse.upgrade_command, demo.demo_command, warehouse.nlp_command, warehouse.index_command,
+for command in (warehouse.ingest_command, warehouse.stats_command, warehouse.upgrade_command, warehouse.backup_command, warehouse.restore_command, demo.demo_command, warehouse.nlp_command, warehouse.index_command,
                 search.search_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
                 users.audit_group, serve.serve_command, annotate.annotate_command):
     main.add_command(command)

@@ -96,6 +96,51 @@ def upgrade_command(data: Path, as_json: bool) -> None:
         out.print(f"warehouse {result['warehouse']}: schema version {result['before'] or 'new'} -> {result['after']}")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the backup's manifest (files, sizes, SHA-256).")
+@click.pass_obj
+def backup_command(data: Path, target: Path, as_json: bool) -> None:
+    """Back the whole data directory up into the new folder TARGET, while it is being served.
+
+    The warehouse, the search index, users, sessions, saved cohorts, the audit log and the
+    warehouse's secret, consistent with each other; a MANIFEST.json gives every file's SHA-256.
+    A load or index update started meanwhile waits for the copy to end.
+    """
+    from clinsearch.services.backup import BackupError, backup
+    from clinsearch.services.errors import WarehouseError
+
+    try:
+        manifest = backup(data, target)
+    except (BackupError, WarehouseError) as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(manifest)
+    else:
+        size = sum(f["bytes"] for f in manifest["files"].values())
+        out.print(f"backup {target}: {len(manifest['files'])} file(s), {size / 1e6:.1f} MB, {manifest['rows']['person']:,} patient(s), "
+                  f"{manifest['rows']['note']:,} note(s); 'clinsearch --data DIR restore {target}' restores it")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.pass_obj
+def restore_command(data: Path, source: Path) -> None:
+    """Restore the backup SOURCE as the data directory (--data), which must be new or empty.
+
+    Every file is checked against the backup's manifest first; nothing is written if one does
+    not match. A backup of an earlier schema version is restored as it is: 'clinsearch upgrade'
+    then migrates it.
+    """
+    from clinsearch.services.backup import BackupError, restore
+
+    try:
+        manifest = restore(source, data)
+    except BackupError as exc:
+        fail(str(exc))
+    out.print(f"restored {source} into {data}: {len(manifest['files'])} file(s) checked, backup of {manifest['created']}")
+
+
 @click.group("nlp", invoke_without_command=True)
 @click.option("--processes", type=click.IntRange(min=1), help="Worker processes [default: one per core].")
 @click.option("--spark", is_flag=True, help="Annotate in Apache Spark (pyspark) instead of local worker processes.")

@@ -78,7 +78,7 @@ def _take_turn(path: Path, read_only: bool) -> Turn:
 
 
 class DuckDBStore:
-    def __init__(self, path: Path, *, read_only: bool = False):
+    def __init__(self, path: Path, *, read_only: bool = False, any_version: bool = False):
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
@@ -88,9 +88,9 @@ class DuckDBStore:
         self.upgraded: tuple[int | None, int] | None = None  # (schema version before, after) when opened for writing
         self._open()
         try:
-            if read_only:
+            if read_only and not any_version:
                 check(self, self.path)  # an older warehouse is upgraded first, never read as if it were current
-            else:
+            elif not read_only:
                 self.upgraded = upgrade(self, self.path)
         except BaseException:
             self.close()
