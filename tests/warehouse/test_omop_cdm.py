@@ -72,7 +72,22 @@ def eras(events: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date, 
     return result
 
 
-def test_observation_periods_span_each_persons_first_to_last_dated_record(demo):
+@pytest.fixture(scope="module")
+def synthea(tmp_path_factory):
+    """Synthea's public FHIR bundles (tests/data/synthea_fhir), loaded: data this project did not write."""
+    data = tmp_path_factory.mktemp("synthea") / "warehouse"
+    result = run_cli("--data", data, "ingest", "--no-nlp", DATA / "synthea_fhir")
+    assert result.exit_code in (0, 1), result.stderr
+    return data
+
+
+@pytest.fixture(params=["demo", "synthea"])
+def warehouse(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_observation_periods_span_each_persons_first_to_last_dated_record(warehouse):
+    demo = warehouse
     dates: dict[int, list[dt.date]] = defaultdict(list)
     for table, columns in DATED.items():
         for column in columns:
@@ -80,21 +95,23 @@ def test_observation_periods_span_each_persons_first_to_last_dated_record(demo):
                 dates[person].append(day)
     expected = {p: (min(d), max(d)) for p, d in dates.items()}
     periods = {p: (s, e) for p, s, e in query(demo, "SELECT person_id, observation_period_start_date, observation_period_end_date FROM observation_period")}
-    assert len(expected) > 400 and periods == expected
+    assert len(expected) >= 10 and periods == expected
     assert query(demo, "SELECT DISTINCT period_type_concept_id FROM observation_period") == [(32817,)]
 
 
-def test_condition_eras_follow_ohdsis_30_day_persistence_window(demo):
+def test_condition_eras_follow_ohdsis_30_day_persistence_window(warehouse):
+    demo = warehouse
     events = defaultdict(list)
     for person, concept, source, start, end in query(demo, "SELECT person_id, condition_concept_id, condition_source_concept_id, condition_start_date, "
                                                            "condition_end_date FROM condition_occurrence WHERE condition_start_date IS NOT NULL"):
         events[(person, concept or source)].append((start, end or start + dt.timedelta(days=1)))
     expected = sorted((p, c, s, e, n) for (p, c), evs in events.items() if c for s, e, n, _ in eras(evs))
     found = sorted(query(demo, "SELECT person_id, condition_concept_id, condition_era_start_date, condition_era_end_date, condition_occurrence_count FROM condition_era"))
-    assert len(expected) > 100 and found == expected
+    assert len(expected) > 30 and found == expected
 
 
-def test_drug_eras_count_exposures_and_gap_days_as_ohdsi_does(demo):
+def test_drug_eras_count_exposures_and_gap_days_as_ohdsi_does(warehouse):
+    demo = warehouse
     events = defaultdict(list)
     for person, concept, source, start, end, supply in query(demo, "SELECT person_id, drug_concept_id, drug_source_concept_id, drug_exposure_start_date, "
                                                                    "drug_exposure_end_date, days_supply FROM drug_exposure WHERE drug_exposure_start_date IS NOT NULL"):
@@ -102,7 +119,7 @@ def test_drug_eras_count_exposures_and_gap_days_as_ohdsi_does(demo):
         events[(person, concept or source)].append((start, max(end, start)))
     expected = sorted((p, c, s, e, n, (e - s).days - days) for (p, c), evs in events.items() if c for s, e, n, days in eras(evs))
     found = sorted(query(demo, "SELECT person_id, drug_concept_id, drug_era_start_date, drug_era_end_date, drug_exposure_count, gap_days FROM drug_era"))
-    assert len(expected) > 100 and found == expected
+    assert len(expected) > 10 and found == expected
 
 
 def test_cdm_source_describes_the_warehouse(demo):

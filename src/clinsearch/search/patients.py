@@ -70,6 +70,11 @@ def written(leaf) -> str:
     return f"{prefix}{'=' if getattr(leaf, 'exact', False) else ''}{text}"
 
 
+def supporting(node: Node | None) -> list:
+    """The terms and codes of a query whose matches support a patient (not its filters nor what it excludes)."""
+    return [leaf for leaf in leaves(node) if not isinstance(leaf, Filter) or leaf.field == "code"]
+
+
 def excluded_leaves(node: Node | None) -> list:
     """The terms a query excludes (``-neg:TVP``)."""
     if isinstance(node, Not):
@@ -112,7 +117,7 @@ class PatientSearch:
     def _support(self, rest: Node | None, people: list[int], scope: list) -> dict[int, PatientHit]:
         """Documents and coded data supporting each of ``people``: those matching a term of the
         query (what a query excludes supports nothing)."""
-        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
+        positives = supporting(rest)
         support = Query.boolean_query([(Occur.Should, leaf_query(leaf, self.translator.view)) for leaf in positives]) if positives else Query.all_query()
         within = [*scope, (Occur.Must, support), (Occur.Must, Query.term_set_query(SCHEMA, "person_id", people))] if people else None
         hits = {p: PatientHit(p, 0, False, None) for p in people}
@@ -139,7 +144,7 @@ class PatientSearch:
         if not page:
             return
         view = self.translator.view
-        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
+        positives = supporting(rest)
         people = [hit.person_id for hit in page]
         excluded = list(dict.fromkeys(written(leaf) for leaf in excluded_leaves(rest)))
         if len({written(leaf) for leaf in positives}) == 1:  # the support counted is that term's: no second look
@@ -167,7 +172,7 @@ class PatientSearch:
         """In the identified view, the best supporting documents of each patient of ``page`` (a
         researcher's rows say which terms, not which documents: their number is blurred)."""
         view = self.translator.view
-        positives = [leaf for leaf in leaves(rest) if not isinstance(leaf, Filter) or leaf.field == "code"]
+        positives = supporting(rest)
         if view != "identified" or not positives:
             return
         restricted = [*scope, *([] if scope else self.translator.restriction)]
