@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 DATA   ?= clinsearch-data
 # Debian packages the tests need (the browser of the end-to-end tests; R's pROC, the reference
 # the DeLong intervals are checked against), and the benchmarks.
-DEBIAN_PACKAGES ?= chromium r-cran-proc
+# PostgreSQL: the store tests run a second time on a throw-away server (tests/postgres.py).
+DEBIAN_PACKAGES ?= chromium r-cran-proc postgresql
 BENCH_DEBIAN_PACKAGES ?= postgresql
 
 .PHONY: install system-deps test demo docs bench clean
@@ -29,10 +30,12 @@ system-deps:
 	fi
 
 # The whole suite, then the NLP tests again with the speed-ups of EDS-NLP's internals switched off
-# (src/clinsearch/nlp/speedups/): the NLP must give the same answers both ways.
+# (src/clinsearch/nlp/speedups/): the NLP must give the same answers both ways; then the store
+# tests again with the warehouse on a throw-away PostgreSQL server (tests/conftest.py).
 test: system-deps install
 	$(BIN)/python -m pytest
 	CLINSEARCH_NLP_SPEEDUPS=off $(BIN)/python -m pytest tests/nlp
+	CLINSEARCH_TEST_WAREHOUSE=postgresql $(BIN)/python -m pytest tests/warehouse
 
 demo: install
 	$(BIN)/clinsearch --data $(DATA) demo
@@ -43,7 +46,6 @@ docs: install
 
 bench: install
 	$(MAKE) system-deps DEBIAN_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
-	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/ingest.py 100000
 	$(BIN)/python benchmarks/search_speed.py --notes 100000
 	$(BIN)/python benchmarks/cohort_speed.py --notes 100000 --measurements 1000000

@@ -175,8 +175,12 @@ def clinsearch_queries(data: Path, mix: list[dict]) -> dict:
 
 
 def postgres_baseline(data: Path, mix: list[dict]) -> dict:
+    import sys
+
     import psycopg
-    from postgres import temporary_server
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests/postgres.py
+    from tests.postgres import temporary_server
 
     report = {}
     with temporary_server() as dsn, psycopg.connect(dsn, autocommit=True) as pg, open_store(data, read_only=True) as store:

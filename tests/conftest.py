@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,53 @@ def demo(tmp_path_factory) -> Path:
     result = run_cli("--data", data, "demo", "--no-serve")
     assert result.exit_code == 0, result.stderr
     return data
+
+
+# ---- the store tests on PostgreSQL --------------------------------------------------------------
+# ``CLINSEARCH_TEST_WAREHOUSE=postgresql pytest ...`` (the second run of ``make test``) gives every
+# test a warehouse of its own on one throw-away PostgreSQL server (a schema each), through the
+# setting users have (CLINSEARCH_WAREHOUSE). Tests of what only the embedded file has (its locks,
+# its bytes) are marked ``duckdb_only`` and deselected there.
+ON_POSTGRES = os.environ.get("CLINSEARCH_TEST_WAREHOUSE") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The DSN of a throw-away PostgreSQL server, started once for the session."""
+    from tests.postgres import temporary_server
+
+    with temporary_server({"shared_buffers": "256MB", "max_connections": "200"}) as dsn:
+        yield dsn
+
+
+_schemas = itertools.count(1)
+
+
+def new_postgres_warehouse(dsn: str) -> str:
+    """The URL of a new, empty warehouse (a schema of its own) on the server of ``dsn``."""
+    import psycopg
+
+    from tests.postgres import url
+
+    schema = f"w{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+    return url(dsn, schema)
+
+
+@pytest.fixture(autouse=ON_POSTGRES)
+def postgres_warehouse(request, monkeypatch):
+    """On the PostgreSQL run, the warehouse of every data directory the test makes is on the server."""
+    dsn = request.getfixturevalue("postgres_server")
+    monkeypatch.setenv("CLINSEARCH_WAREHOUSE", new_postgres_warehouse(dsn))
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ON_POSTGRES:
+        return
+    kept = [item for item in items if item.get_closest_marker("duckdb_only") is None]
+    deselected = [item for item in items if item.get_closest_marker("duckdb_only") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

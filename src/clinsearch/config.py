@@ -32,6 +32,48 @@ def warehouse_path(data: Path) -> Path:
     return Path(data) / "warehouse.duckdb"
 
 
+ENV_WAREHOUSE = "CLINSEARCH_WAREHOUSE"
+WAREHOUSE_URL_FILE = "warehouse.url"
+
+
+def warehouse_url(data: Path) -> str | None:
+    """The PostgreSQL server holding the warehouse of ``data``, None for the embedded DuckDB file.
+
+    A data directory keeps its warehouse: once a server is recorded (``warehouse.url``, written
+    at the first load) it is the one used. A data directory without one takes
+    ``CLINSEARCH_WAREHOUSE`` (what ``--warehouse`` sets), unless it already has a DuckDB file.
+    """
+    recorded = Path(data) / WAREHOUSE_URL_FILE
+    if recorded.exists():
+        return recorded.read_text("utf-8").strip()
+    if warehouse_path(data).exists():
+        return None
+    return os.environ.get(ENV_WAREHOUSE) or None
+
+
+def record_warehouse_url(data: Path, url: str) -> None:
+    """Remember the server of the data directory (readable by its owner only: it may hold a password)."""
+    path = Path(private_dir(data)) / WAREHOUSE_URL_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(url + "\n")
+
+
+def choose_warehouse(data: Path, url: str) -> None:
+    """``--warehouse URL``: the data directory's warehouse is on that server from now on; refused
+    (ValueError) when the data directory already has another warehouse."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"--warehouse {url!r}: not a PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)")
+    recorded = Path(data) / WAREHOUSE_URL_FILE
+    if recorded.exists():
+        if recorded.read_text("utf-8").strip() != url:
+            raise ValueError(f"{data}: its warehouse is on another server (see {recorded}); use another data directory")
+        return
+    if warehouse_path(data).exists():
+        raise ValueError(f"{data}: its warehouse is the embedded file {warehouse_path(data)}; use another data directory for a server")
+    record_warehouse_url(data, url)
+
+
 def secret_key(data: Path) -> bytes:
     """The warehouse's own secret (date shifts of pseudonymised exports), made on first use and
     kept in the data directory, readable by its owner only; never in the code or the repository."""

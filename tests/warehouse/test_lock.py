@@ -55,6 +55,7 @@ class hold:
         self.process.stdout.close()
 
 
+@pytest.mark.duckdb_only  # on PostgreSQL a reader never waits (tests/warehouse/test_postgres.py)
 def test_a_reader_waits_for_a_short_write_and_then_reads(hospital):
     writer = hold(hospital, 0.8)
     started = time.monotonic()
@@ -64,6 +65,7 @@ def test_a_reader_waits_for_a_short_write_and_then_reads(hospital):
     writer.wait()
 
 
+@pytest.mark.duckdb_only
 def test_a_long_write_makes_requests_answer_503_with_retry_after(hospital, monkeypatch):
     monkeypatch.setitem(store_module.LOCK_WAIT, "read", 0.3)
     c = TestClient(create_app(hospital))

@@ -69,6 +69,7 @@ def test_requests_are_answered_during_a_long_load_that_gives_way(data, monkeypat
     assert written > 5  # and the load went on meanwhile
 
 
+@pytest.mark.duckdb_only  # on PostgreSQL readers never wait for a writer
 def test_without_giving_way_a_long_load_keeps_requests_out(data, monkeypatch):
     """The control of the test above: what give_way() changes."""
     monkeypatch.setitem(store_module.LOCK_WAIT, "read", 3.0)

@@ -151,12 +151,13 @@ class _Run:
         for name in self.temporary:
             self.store.execute(f"DROP TABLE IF EXISTS {name}")
         for name in self.registered:
-            self.store.con.unregister(name)
+            self.store.unregister(name)
 
     def _table(self, sql: str, params: list | None = None) -> int:
         self.step += 1
         name = f"_cohort_{self.step}"
-        self.store.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", params or [])
+        self.store.execute(f"DROP TABLE IF EXISTS {name}")
+        self.store.execute(f"CREATE TEMP TABLE {name} AS {sql}", params or [])
         self.temporary.append(name)
         self.current = name
         return self.store.query(f"SELECT count(*) FROM {name}")[0][0]
@@ -184,7 +185,7 @@ class _Run:
             secret = secret_key(self.data)
             people = [p for (p,) in self.store.query(f"SELECT person_id FROM {self.population_table}")]
             shifts = pa.table({"person_id": pa.array(people, pa.int64()), "shift": pa.array([date_shift(p, secret) for p in people], pa.int32())})
-            self.store.con.register("_cohort_shifts", shifts)
+            self.store.register("_cohort_shifts", shifts)
             self.registered.append("_cohort_shifts")
             shifted = "CAST(?::DATE - x.shift AS DATE)"
             count = self._table(f"SELECT person_id, {_ALIVE_AT.format(day=shifted)} AS index_date FROM _cohort_shifts x", [day, day])
@@ -203,7 +204,7 @@ class _Run:
         import pyarrow as pa
 
         table = pa.table({"person_id": pa.array([p for p, _ in index_dates], pa.int64()), "index_date": pa.array([d for _, d in index_dates], pa.date32())})
-        self.store.con.register("_cohort_given", table)
+        self.store.register("_cohort_given", table)
         self.registered.append("_cohort_given")
         return self._table(f"SELECT g.person_id, g.index_date FROM _cohort_given g WHERE g.person_id IN (SELECT person_id FROM {self.population_table})")
 
@@ -212,7 +213,7 @@ class _Run:
         view = {"view": "pseudonymised", "patient_of": self.patient_of} if self.pseudonymised else {}
         found = events(self.store, self.data, criterion, name, persons=self.persons, departments=self.departments, **view)
         for table_name, table in found.tables.items():
-            self.store.con.register(table_name, table)
+            self.store.register(table_name, table)
             self.registered.append(table_name)
         self.warnings.extend(found.warnings)
         return found
@@ -249,8 +250,9 @@ def _picked(before: str, found, window: str, window_params: list) -> tuple[str, 
     joined = f"FROM {before} c JOIN ({found.sql}) e USING (person_id) WHERE {window}"
     if found.pick in ("first", "latest"):
         order = "ASC" if found.pick == "first" else "DESC"
-        one = (f"SELECT c.person_id, e.value {joined} QUALIFY row_number() OVER "
-               f"(PARTITION BY c.person_id ORDER BY e.day {order}, e.at {order} NULLS LAST, e.id {order}) = 1")
+        ranked = (f"SELECT c.person_id, e.value, row_number() OVER "
+                  f"(PARTITION BY c.person_id ORDER BY e.day {order}, e.at {order} NULLS LAST, e.id {order}) AS _rank {joined}")
+        one = f"SELECT person_id, value FROM ({ranked}) ranked WHERE _rank = 1"
     else:
         one = f"SELECT c.person_id, {found.pick}(e.value) AS value {joined} GROUP BY c.person_id"
     bounds, limits = found.bounds

@@ -116,8 +116,7 @@ VOCABULARY_TABLES = ("concept_relationship", "concept_ancestor")
 
 def tables_present(store) -> set[str]:
     """Which OMOP vocabulary tables the warehouse has, with rows."""
-    found = {name for (name,) in store.query("SELECT table_name FROM information_schema.tables WHERE table_name IN (SELECT unnest(?))",
-                                              [list(VOCABULARY_TABLES)])}
+    found = store.tables() & set(VOCABULARY_TABLES)
     return {name for name in found if store.query(f"SELECT EXISTS (SELECT 1 FROM {name})")[0][0]}
 
 

@@ -64,7 +64,7 @@ def _describe(store, cohort: Cohort) -> dict:
         "person_id": pa.array([p for p, _ in cohort.members], pa.int64()),
         "index_date": pa.array([d for _, d in cohort.members], pa.date32()),
     })
-    store.con.register("_described", members)
+    store.register("_described", members)
     try:
         n = len(cohort.members)
         out: dict = {"n": n, "Patients": {"n": ("Patients", {"n": n, "share": False})}}
@@ -87,7 +87,7 @@ def _describe(store, cohort: Cohort) -> dict:
         out[MEASUREMENTS] = _measurements(store)
         return out
     finally:
-        store.con.unregister("_described")
+        store.unregister("_described")
 
 
 def _codes(store, table: str, code: str, concept: str) -> dict:

@@ -71,8 +71,8 @@ def export(store, data: Path, cohort: Cohort, path: Path, *, pseudonymised: bool
     form = form_of(path)
     secret = secret_key(data) if pseudonymised else b""
     mapping = _mapping(cohort, secret, pseudonymised)
-    store.con.register("_exported", mapping)
-    store.con.register("_readable", _readable_notes(store, departments, whole))
+    store.register("_exported", mapping)
+    store.register("_readable", _readable_notes(store, departments, whole))
     try:
         if form == "omop":
             rows = _omop(store, cohort, path, pseudonymised, secret, cohort_id)
@@ -81,8 +81,8 @@ def export(store, data: Path, cohort: Cohort, path: Path, *, pseudonymised: bool
             atomic(path, lambda tmp: _write_table(table, tmp, form))
             rows = {"patients": table.num_rows}
     finally:
-        store.con.unregister("_exported")
-        store.con.unregister("_readable")
+        store.unregister("_exported")
+        store.unregister("_readable")
     return Exported(path, form, cohort.size, rows, pseudonymised)
 
 

@@ -23,7 +23,7 @@ from clinsearch.warehouse.schema import DERIVED
 # Documentation files that sit beside data in exports; never data themselves.
 DOCUMENTATION = ("readme", "license", "licence", "changelog", "source_readme")
 # A warehouse's own files, met when a folder being ingested holds a data directory.
-WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal", ".duckdb.turn", ".duckdb.use")  # .turn, .use: warehouse/turns.py
+WAREHOUSE_FILES = (".duckdb", ".duckdb.wal", ".wal", ".duckdb.turn", ".duckdb.use", "warehouse.url")  # .turn, .use: warehouse/turns.py; .url: config.py
 # Load order: patients before what refers to them by the hospital's identifier.
 NOT_DATA = ("sidecar", "ignored", "inventory", "derived")  # kinds of files that are passed over, with the reason
 ORDER = {"omop": 0, "fhir": 1, "pubmed": 2, "notes-csv": 3, "manifest": 4, "document": 5, "dicom": 6}

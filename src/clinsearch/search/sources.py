@@ -125,13 +125,13 @@ FINGERPRINTS = {
             SELECT coalesce(i.image_study_uid, i.image_occurrence_id::VARCHAR) AS study, i.person_id,
                    concat_ws('|', i.image_occurrence_id, i.person_id, i.image_occurrence_date, i.modality_source_value,
                    i.anatomic_site_source_value, i.image_study_description, i.image_series_description) AS part
-            FROM image_occurrence i) GROUP BY study""",
+            FROM image_occurrence i) AS parts GROUP BY study""",
     "articles": """
         SELECT 'article:' || article_id, NULL, md5(concat_ws('|', title, abstract, mesh_terms, keywords, publication_date, publication_year, language, journal))
         FROM article""",
     "records": """
         SELECT 'record:' || person_id, person_id, md5(string_agg(DISTINCT vocabulary_id || ':' || concept_code, '|' ORDER BY vocabulary_id || ':' || concept_code))
-        FROM ({codes}) GROUP BY person_id""",
+        FROM ({codes}) AS coded GROUP BY person_id""",
 }
 
 # The coded data of patients: (person_id, vocabulary, code, label).
@@ -229,22 +229,25 @@ def _identities(store: DuckDBStore, person_ids: list[int]) -> dict[int, dict]:
 
 
 def _notes(store: DuckDBStore, person_ids: list[int]) -> list[IndexDoc]:
+    wanted = "SELECT note_id FROM note WHERE person_id IN (SELECT unnest(?))"
     rows = store.query(
-        """WITH wanted AS (SELECT note_id FROM note WHERE person_id IN (SELECT unnest(?))),
-                nlp AS (SELECT note_id, list((start_char, end_char, label, normalized_term, code, code_vocabulary, term_exists, coalesce(term_modifiers, ''))) AS rows
-                        FROM note_nlp WHERE note_id IN (SELECT note_id FROM wanted) GROUP BY note_id)
-           SELECT n.note_id, n.person_id, n.note_date, coalesce(n.note_class_source_value, 'note'), cs.care_site_name,
-                  coalesce(n.note_title, n.note_class_source_value, ''), coalesce(s.language, n.language_source_value, 'fr'), n.note_text, nlp.rows,
+        f"""SELECT n.note_id, n.person_id, n.note_date, coalesce(n.note_class_source_value, 'note'), cs.care_site_name,
+                  coalesce(n.note_title, n.note_class_source_value, ''), coalesce(s.language, n.language_source_value, 'fr'), n.note_text,
                   n.visit_occurrence_id, s.status = 'processed' AND s.text_hash = md5(n.note_text) AS judged
-           FROM note n LEFT JOIN note_nlp_state s USING (note_id) LEFT JOIN care_site cs USING (care_site_id) LEFT JOIN nlp USING (note_id)
-           WHERE n.note_id IN (SELECT note_id FROM wanted)""",
+           FROM note n LEFT JOIN note_nlp_state s USING (note_id) LEFT JOIN care_site cs USING (care_site_id)
+           WHERE n.note_id IN ({wanted})""",
         [person_ids],
     )
+    nlp: dict[int, list[tuple]] = {}
+    for note_id, *row in store.query(
+            "SELECT note_id, start_char, end_char, label, normalized_term, code, code_vocabulary, term_exists, coalesce(term_modifiers, '') "
+            f"FROM note_nlp WHERE note_id IN ({wanted})", [person_ids]):
+        nlp.setdefault(note_id, []).append(tuple(row))
     docs = []
-    for note_id, person_id, date, kind, department, title, language, text, nlp, visit_id, judged in rows:
+    for note_id, person_id, date, kind, department, title, language, text, visit_id, judged in rows:
         doc = IndexDoc(f"note:{note_id}", "notes", note_id, person_id, date, kind, department, title, _language(language), text or "", visit_id=visit_id)
         if judged:
-            _add_nlp(doc, [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in nlp or []])
+            _add_nlp(doc, nlp.get(note_id, []))
         elif doc.text:
             doc.contexts.append((0, len(doc.text), "unqualified"))
         docs.append(doc)
@@ -326,7 +329,7 @@ def _articles(store: DuckDBStore, ids: list[str]) -> list[IndexDoc]:
 
 def _records(store: DuckDBStore, person_ids: list[int]) -> list[IndexDoc]:
     rows = store.query(
-        f"SELECT DISTINCT person_id, vocabulary_id, concept_code, concept_name FROM ({CODED}) WHERE person_id IN (SELECT unnest(?)) ORDER BY ALL",
+        f"SELECT DISTINCT person_id, vocabulary_id, concept_code, concept_name FROM ({CODED}) WHERE person_id IN (SELECT unnest(?)) ORDER BY 1, 2, 3, 4",
         [person_ids],
     )
     docs: dict[int, IndexDoc] = {}

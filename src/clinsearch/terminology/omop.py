@@ -30,7 +30,7 @@ standard AS (SELECT concept_id FROM start UNION SELECT r.concept_id_2 FROM conce
 below AS (SELECT concept_id FROM standard UNION SELECT a.descendant_concept_id FROM concept_ancestor a JOIN standard s ON a.ancestor_concept_id = s.concept_id),
 sources AS (SELECT concept_id FROM below UNION SELECT r.concept_id_1 FROM concept_relationship r JOIN below b ON r.concept_id_2 = b.concept_id
             WHERE r.relationship_id = 'Maps to' AND r.invalid_reason IS NULL)
-SELECT DISTINCT c.vocabulary_id, c.concept_code FROM sources JOIN concept c USING (concept_id) ORDER BY ALL"""
+SELECT DISTINCT c.vocabulary_id, c.concept_code FROM sources JOIN concept c USING (concept_id) ORDER BY 1, 2"""
 
 
 def vocabulary_id(name: str) -> str:
@@ -92,7 +92,7 @@ def descendants(data: Path | None, vocabulary: str, code: str) -> list[Key]:
         return []
     return [tuple(r) for r in _query(Path(data), """SELECT DISTINCT d.vocabulary_id, d.concept_code FROM concept c
         JOIN concept_ancestor a ON a.ancestor_concept_id = c.concept_id JOIN concept d ON d.concept_id = a.descendant_concept_id
-        WHERE c.concept_code = ? AND c.vocabulary_id = ? ORDER BY ALL""", [code, vocabulary_id(vocabulary)])]
+        WHERE c.concept_code = ? AND c.vocabulary_id = ? ORDER BY 1, 2""", [code, vocabulary_id(vocabulary)])]
 
 
 def maps_to(data: Path | None, vocabulary: str, code: str) -> list[Key]:
@@ -101,7 +101,7 @@ def maps_to(data: Path | None, vocabulary: str, code: str) -> list[Key]:
         return []
     return [tuple(r) for r in _query(Path(data), """SELECT DISTINCT t.vocabulary_id, t.concept_code FROM concept c
         JOIN concept_relationship r ON r.concept_id_1 = c.concept_id AND r.relationship_id = 'Maps to' AND r.invalid_reason IS NULL
-        JOIN concept t ON t.concept_id = r.concept_id_2 WHERE c.concept_code = ? AND c.vocabulary_id = ? ORDER BY ALL""",
+        JOIN concept t ON t.concept_id = r.concept_id_2 WHERE c.concept_code = ? AND c.vocabulary_id = ? ORDER BY 1, 2""",
         [code, vocabulary_id(vocabulary)])]
 
 
@@ -111,5 +111,5 @@ def lookup(data: Path | None, text: str) -> list[dict]:
         return []
     rows = _query(Path(data), """SELECT DISTINCT c.vocabulary_id, c.concept_code, c.concept_name, c.standard_concept FROM concept c
         WHERE lower(c.concept_name) = lower(?) OR c.concept_id IN (SELECT concept_id FROM concept_synonym WHERE lower(concept_synonym_name) = lower(?))
-        ORDER BY ALL""", [text, text])
+        ORDER BY 1, 2, 3, 4""", [text, text])
     return [{"vocabulary": v, "code": c, "label": n, "standard": s == "S"} for v, c, n, s in rows]

@@ -7,7 +7,8 @@ backend is a sibling module rather than a rewrite:
 * ``upsert(table, rows)`` -- write rows, replacing those with the same key;
 * ``insert(table, rows)`` -- append rows (bookkeeping tables);
 * ``query(sql, params)`` -- rows as tuples; ``query_dicts`` -- rows as dicts; ``arrow`` -- an Arrow table;
-* ``count(table)``, ``close()``.
+* ``count(table)``, ``tables()``, ``register(name, arrow_table)`` / ``unregister(name)`` (a
+  table of the caller's readable by SQL), ``close()``;
 * ``paused()`` -- a context manager that lets go of the store while a writer computes, and
   ``give_way()`` between a long load's transactions: requests are served during a load.
 
@@ -78,6 +79,8 @@ def _take_turn(path: Path, read_only: bool) -> Turn:
 
 
 class DuckDBStore:
+    dialect = "duckdb"
+
     def __init__(self, path: Path, *, read_only: bool = False, any_version: bool = False):
         self.path = Path(path)
         if read_only and not self.path.exists():
@@ -164,6 +167,17 @@ class DuckDBStore:
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         """The rows as an Arrow table (exports, columnar work)."""
         return self.con.sql(sql, params=params or None).to_arrow_table()
+
+    def tables(self) -> set[str]:
+        """The names of the warehouse's tables."""
+        return {name for (name,) in self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")}
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make ``table`` readable by SQL as ``name`` until ``unregister(name)``."""
+        self.con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
 
     def count(self, table: str) -> int:
         _check_table(table)

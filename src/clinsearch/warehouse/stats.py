@@ -39,10 +39,12 @@ def quarantine_sources(store: DuckDBStore) -> list[dict]:
     """One line per source with quarantined records: how many, its last load's status, and the
     most frequent reason (``first_id``: an entry to ``show``)."""
     return store.query_dicts(
-        "WITH q AS (SELECT source_file, count(*) AS records, min(quarantine_id) AS first_id, mode(reason) AS top_reason "
-        "FROM quarantine GROUP BY source_file), "
-        "l AS (SELECT source_file, arg_max(status, load_id) AS status, arg_max(format, load_id) AS format FROM load_log GROUP BY source_file) "
-        "SELECT q.source_file, l.format, l.status, q.records, q.first_id, q.top_reason FROM q LEFT JOIN l USING (source_file) "
+        "WITH q AS (SELECT source_file, count(*) AS records, min(quarantine_id) AS first_id FROM quarantine GROUP BY source_file), "
+        "r AS (SELECT source_file, reason AS top_reason, row_number() OVER (PARTITION BY source_file ORDER BY count(*) DESC, min(quarantine_id)) AS k "
+        "      FROM quarantine GROUP BY source_file, reason), "
+        "l AS (SELECT source_file, status, format, row_number() OVER (PARTITION BY source_file ORDER BY load_id DESC) AS k FROM load_log) "
+        "SELECT q.source_file, l.format, l.status, q.records, q.first_id, r.top_reason FROM q JOIN r ON r.source_file = q.source_file AND r.k = 1 "
+        "LEFT JOIN l ON l.source_file = q.source_file AND l.k = 1 "
         "ORDER BY q.records DESC, q.source_file"
     )
 

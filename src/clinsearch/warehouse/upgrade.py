@@ -27,7 +27,7 @@ from clinsearch.warehouse.schema import SCHEMA_VERSION, schema_sql
 
 def version(store) -> int | None:
     """The schema version of the warehouse; None for a new, empty one."""
-    tables = {name for (name,) in store.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")}
+    tables = store.tables()
     if "schema_version" in tables:
         (found,) = store.query("SELECT max(version) FROM schema_version")[0]
         if found is not None:

@@ -1,4 +1,4 @@
-"""A throw-away local PostgreSQL server for the benchmarks' baselines (Debian's package).
+"""A throw-away local PostgreSQL server (Debian's package) for the store tests and the benchmarks.
 
     with temporary_server() as dsn:
         psycopg.connect(dsn)
@@ -50,3 +50,13 @@ def temporary_server(settings: dict[str, str] | None = None) -> Iterator[str]:
     finally:
         subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def url(dsn: str, schema: str | None = None) -> str:
+    """The ``postgresql://`` URL clinsearch takes for the server of ``dsn`` (its socket folder),
+    with ``schema`` as the search path: one warehouse per schema on one server."""
+    from urllib.parse import quote
+
+    host = dict(part.split("=", 1) for part in dsn.split())["host"]
+    options = f"&options={quote(f'-csearch_path={schema}')}" if schema else ""
+    return f"postgresql://postgres@/postgres?host={quote(host)}{options}"
