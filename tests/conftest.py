@@ -67,6 +67,17 @@ def postgres_warehouse(request, monkeypatch):
     yield
 
 
+@pytest.fixture
+def fresh_warehouse(request, monkeypatch):
+    """A function that gives the next data directory a new, empty warehouse: on the PostgreSQL
+    run a new schema (a test that makes many data directories, one per generated example);
+    the embedded warehouse is new with its directory anyway."""
+    def fresh() -> None:
+        if ON_POSTGRES:
+            monkeypatch.setenv("CLINSEARCH_WAREHOUSE", new_postgres_warehouse(request.getfixturevalue("postgres_server")))
+    return fresh
+
+
 def pytest_collection_modifyitems(config, items):
     if not ON_POSTGRES:
         return

@@ -19,9 +19,10 @@ CSV_LIKE = st.lists(
 ).map(lambda rows: "person_id,year_of_birth\n" + "\n".join(",".join(r) for r in rows))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(NAMES), content=st.one_of(st.binary(max_size=400), st.text(max_size=400).map(str.encode), CSV_LIKE.map(str.encode)))
-def test_any_bytes_in_any_known_file_never_crash_the_ingest(name, content):
+def test_any_bytes_in_any_known_file_never_crash_the_ingest(fresh_warehouse, name, content):
+    fresh_warehouse()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(content)
@@ -46,3 +47,18 @@ def test_huge_integers_are_quarantined_not_overflowed(data, tmp_path):
     path.write_text("person_id,year_of_birth\n1,99999999999\n99999999999999999999,1950\n2,1950\n")
     result = load(data, path)
     assert result.summaries[0].loaded == 1 and result.summaries[0].quarantined == 2
+
+
+def test_a_nul_character_in_a_text_value_quarantines_that_record_only(data, tmp_path):
+    path = tmp_path / "export.ndjson"
+    path.write_text(
+        '{"resourceType": "Patient", "id": "a", "birthDate": "1950-01-01", "name": [{"family": "Dupont\\u0000"}]}\n'
+        '{"resourceType": "Patient", "id": "b", "birthDate": "1960-01-01", "gender": "female"}\n'
+        '{"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/b"}, '
+        '"code": {"text": "diab\\u0000te"}, "onsetDateTime": "2020-01-01"}\n')
+    result = load(data, path)
+    summary = result.summaries[0]
+    rows = quarantine(data)
+    assert summary.loaded >= 1 and summary.quarantined == len(rows) >= 1
+    assert all("\x00" not in str(row) for row in rows)
+    assert any("NUL character in" in row["reason"] for row in rows)

@@ -79,6 +79,32 @@ def test_worker_processes_write_what_one_process_writes(data, tmp_path, monkeypa
     assert len(forked) > 10
 
 
+def test_pending_notes_are_read_a_batch_at_a_time_and_each_annotated_once(data, tmp_path, monkeypatch):
+    from clinsearch.nlp import run
+
+    folder = warehouse(data, tmp_path)
+    for i in range(9):
+        (folder / f"extra{i}.txt").write_text(f"Note {i} : HTA, pas de diabète.", encoding="utf-8")
+    (folder / "manifest.csv").write_text((folder / "manifest.csv").read_text() + "".join(f"extra{i}.txt,1,2024-02-0{i + 1},fr\n" for i in range(9)))
+    assert load(data, folder).ok
+    read: list[int] = []
+    original = run.pending
+
+    def counted(*args, **kwargs):
+        for batch in original(*args, **kwargs):
+            read.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(run, "READ", 4)
+    monkeypatch.setattr(run, "WRITE", 3)
+    monkeypatch.setattr(run, "pending", counted)
+    with open_store(data) as store:
+        summary = run_nlp(store, processes=1)
+        states = store.query("SELECT count(*), count(DISTINCT note_id) FROM note_nlp_state")[0]
+    assert summary.notes == summary.processed == 12 and states == (12, 12)
+    assert read and max(read) <= 4 and sum(read) == 12  # never more than READ texts held
+
+
 def test_workers_leave_what_they_inherit_out_of_garbage_collections():
     import gc
     import multiprocessing

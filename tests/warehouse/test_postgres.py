@@ -88,6 +88,20 @@ def test_a_failed_transaction_leaves_the_server_warehouse_as_before(server_data)
         assert store.query("SELECT person_id, year_of_birth FROM person") == [(1, 1950)]
 
 
+def test_the_duckdb_functions_are_made_once_not_at_every_writer_open(server_data, monkeypatch):
+    from clinsearch.warehouse import postgres
+
+    data, _ = server_data
+    made = "SELECT p.xmin::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() AND p.proname = 'date_diff'"
+    with open_store(data) as store:
+        first = store.query(made)
+    with open_store(data) as store:
+        assert store.query(made) == first  # the same rows of pg_proc: not made again
+    monkeypatch.setattr(postgres, "_compat_sql", lambda: postgres.resources.files("clinsearch.warehouse").joinpath("postgres_compat.sql").read_text("utf-8") + "\n-- a new version of the file\n")
+    with open_store(data) as store:
+        assert store.query(made) != first and store.query("SELECT date_diff('day', DATE '2024-01-01', DATE '2024-03-01')") == [(60,)]
+
+
 def test_the_duckdb_functions_the_sql_uses_give_duckdbs_answers_on_the_server(server_data, tmp_path, monkeypatch):
     data, _ = server_data
     monkeypatch.delenv("CLINSEARCH_WAREHOUSE", raising=False)

@@ -1,8 +1,9 @@
 """Running the NLP over the warehouse: every new or changed note, once, on all cores.
 
 ``run_nlp(store)`` finds the notes that are new, whose text changed since they were last
-processed, or that have no NLP state (``note_nlp_state``), annotates them in worker processes
-forked from a parent that has loaded the pipeline once, and writes their ``note_nlp`` rows batch
+processed, or that have no NLP state (``note_nlp_state``), reads them ``READ`` at a time (memory
+stays flat however many wait), annotates them in worker processes forked once from a parent that
+has loaded the pipeline, and writes their ``note_nlp`` rows batch
 by batch, each batch in one transaction (a note's old rows are replaced). Re-running with nothing
 new writes nothing. Notes annotated by another version of the NLP (``nlp_system``) are counted by
 ``outdated(store)`` and re-annotated only when asked: ``run_nlp(store, reprocess=True)``.
@@ -15,6 +16,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -28,6 +30,7 @@ from clinsearch.warehouse.duckdb import DuckDBStore
 
 TASK = 10  # notes per task: small, so that no core waits long for the last ones
 WRITE = 200  # notes per transaction: writing costs less in larger batches
+READ = 2_000  # notes read from the warehouse at a time (texts in memory, whatever the backlog)
 FORK_FROM = 100  # notes: fewer are annotated in this process, without forking
 LANGUAGES_WITH_PIPELINE = ("fr", "en")
 
@@ -63,16 +66,31 @@ def text_hash(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()  # DuckDB's md5() gives the same
 
 
-def pending(store: DuckDBStore, system: str, reprocess: bool = False) -> list[tuple[int, str, str | None]]:
-    """(note_id, text, language) of the notes to annotate: those with no NLP state, or whose text
-    changed since; with ``reprocess``, also those annotated by another NLP than ``system``."""
-    return store.query(
-        "SELECT n.note_id, n.note_text, n.language_source_value FROM note n "
-        "LEFT JOIN note_nlp_state s USING (note_id) "
-        "WHERE s.note_id IS NULL OR s.text_hash <> md5(n.note_text) OR (? AND s.nlp_system IS DISTINCT FROM ?) "
-        "ORDER BY n.note_id",
-        [reprocess, system],
-    )
+# A note waits when no NLP state holds its present text (and, with reprocess, this NLP's system).
+# NOT EXISTS rather than a LEFT JOIN: DuckDB 2.0.1 drops the LIMIT of a LEFT JOIN on an empty
+# table under such a filter (every text would be read at once); tests/nlp/test_run.py checks it.
+PENDING = ("FROM note n WHERE NOT EXISTS (SELECT 1 FROM note_nlp_state s WHERE s.note_id = n.note_id "
+           "AND s.text_hash = md5(n.note_text) AND NOT (? AND s.nlp_system IS DISTINCT FROM ?))")
+
+
+def pending(store: DuckDBStore, system: str, reprocess: bool = False, size: int = READ) -> Iterator[list[tuple[int, str, str | None]]]:
+    """(note_id, text, language) of the notes to annotate, ``size`` at a time in note_id order:
+    those with no NLP state, or whose text changed since; with ``reprocess``, also those annotated
+    by another NLP than ``system``. Each batch is read when the previous one is done with (after
+    the last note_id seen), so that memory holds one batch of texts however many notes wait."""
+    after = -(2 ** 63)
+    while True:
+        batch = store.query(f"SELECT n.note_id, n.note_text, n.language_source_value {PENDING} AND n.note_id > ? "
+                            "ORDER BY n.note_id LIMIT ?", [reprocess, system, after, size])[:size]
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
+        after = batch[-1][0]
+
+
+def count_pending(store: DuckDBStore, system: str, reprocess: bool = False) -> int:
+    return store.query(f"SELECT count(*) {PENDING}", [reprocess, system])[0][0]
 
 
 def waiting(store: DuckDBStore) -> int:
@@ -92,11 +110,10 @@ def outdated(store: DuckDBStore) -> int:
     )[0][0]
 
 
-def begin(store: DuckDBStore, reprocess: bool = False) -> tuple[str, list, NlpSummary]:
-    """(system, pending notes, summary to fill) at the start of a run, local or Spark."""
+def begin(store: DuckDBStore, reprocess: bool = False) -> tuple[str, NlpSummary]:
+    """(system, summary to fill with the number of pending notes) at the start of a run."""
     system = nlp_system()
-    notes = pending(store, system, reprocess)
-    return system, notes, NlpSummary(notes=len(notes))
+    return system, NlpSummary(notes=count_pending(store, system, reprocess))
 
 
 def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None,
@@ -104,21 +121,27 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
     """Annotate the new notes, those whose text changed and those with no NLP state; with
     ``reprocess``, also those annotated by another version of the NLP (``outdated``)."""
     start = dt.datetime.now()
-    system, notes, summary = begin(store, reprocess)
-    if not notes:
+    system, summary = begin(store, reprocess)
+    if not summary.notes:
         return summary
-    with store.paused():  # loading the pipelines takes a while: requests are served meanwhile
-        for language in LANGUAGES_WITH_PIPELINE:
-            ready_pipeline(language)  # once, in the parent: forked workers share it
-    done, annotated = 0, _annotated(notes, processes or os.cpu_count() or 1)
-    while done < len(notes):
-        with store.paused():  # the file is free for requests while the batch is annotated
-            batch, results = _next_batch(annotated, WRITE)
-        _write(store, batch, results, system, summary)
-        done += len(batch)
-        if on_progress:
-            on_progress(done, len(notes))
-    annotated.close()  # its worker processes end here
+    done = 0
+    with ExitStack() as workers:
+        with store.paused():  # loading the pipelines takes a while: requests are served meanwhile
+            for language in LANGUAGES_WITH_PIPELINE:
+                ready_pipeline(language)  # once, in the parent: forked workers share it
+            # forked while the warehouse is let go: a worker must not inherit the writer's hold on it
+            annotated = workers.enter_context(_annotator((processes or os.cpu_count() or 1) if summary.notes >= FORK_FROM else 1))
+        for notes in pending(store, system, reprocess, READ):
+            analyses = annotated(notes)
+            while True:
+                with store.paused():  # the file is free for requests while the batch is annotated
+                    batch, results = _next_batch(analyses, WRITE)
+                if not batch:
+                    break
+                _write(store, batch, results, system, summary)
+                done += len(batch)
+                if on_progress:
+                    on_progress(done, max(done, summary.notes))
     summary.seconds = (dt.datetime.now() - start).total_seconds()
     return summary
 
@@ -135,15 +158,19 @@ def _next_batch(annotated: Iterator[tuple[list, list]], size: int) -> tuple[list
     return batch, results
 
 
-def _annotated(notes, processes: int) -> Iterator[tuple[list, list]]:
-    tasks = [notes[i: i + TASK] for i in range(0, len(notes), TASK)]
-    if processes <= 1 or len(notes) < FORK_FROM:
-        for task in tasks:
-            yield task, _annotate_batch(task)
+@contextmanager
+def _annotator(processes: int) -> Iterator[Callable[[list], Iterator[tuple[list, list]]]]:
+    """A function from notes to an iterator of (task, analyses), tasks of ``TASK`` notes: in this
+    process, or in ``processes`` workers forked once for the whole run (they end on exit)."""
+    def tasks(notes: list) -> list[list]:
+        return [notes[i: i + TASK] for i in range(0, len(notes), TASK)]
+
+    if processes <= 1:
+        yield lambda notes: ((task, _annotate_batch(task)) for task in tasks(notes))
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(processes, initializer=_worker_start) as pool:
-        yield from zip(tasks, pool.imap(_annotate_batch, tasks))
+        yield lambda notes: zip(tasks(notes), pool.imap(_annotate_batch, tasks(notes)))
 
 
 def _worker_start() -> None:

@@ -25,6 +25,7 @@ from clinsearch.warehouse.schema import PROVENANCE, TABLES
 
 SPARK_TYPES = {"BIGINT": "long", "INTEGER": "int", "DOUBLE": "double", "DATE": "date", "TIMESTAMP": "timestamp", "VARCHAR": "string"}
 COLUMNS = [c for c in TABLES["note_nlp"].columns if c.name not in PROVENANCE]
+SPARK_READ = 50_000  # notes sent to Spark per job: the driver holds one batch of texts at a time
 
 
 def note_nlp_schema() -> str:
@@ -85,25 +86,25 @@ def annotate_notes(notes):
 def run_spark_nlp(store, master: str = "local[*]", *, reprocess: bool = False):
     """``run_nlp``'s round trip with the annotation done by Spark (``reprocess`` as there)."""
     from clinsearch.nlp.language import detect
-    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, begin, save
+    from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, begin, pending, save
 
     start = dt.datetime.now()
-    system, notes, summary = begin(store, reprocess)
-    if not notes:
+    system, summary = begin(store, reprocess)
+    if not summary.notes:
         return summary
     spark = session(master)
     try:
-        frame = spark.createDataFrame(notes, "note_id long, note_text string, language_source_value string")
-        rows = [row.asDict() for row in annotate_notes(frame).collect()]
+        for notes in pending(store, system, reprocess, size=SPARK_READ):
+            frame = spark.createDataFrame(notes, "note_id long, note_text string, language_source_value string")
+            by_note: dict[int, list[dict]] = {}
+            for row in annotate_notes(frame).collect():
+                by_note.setdefault(row["note_id"], []).append(row.asDict())
+            items = []
+            for note_id, text, language in notes:
+                language = (language or detect(text or "")).lower()[:2]
+                items.append((note_id, text or "", language, by_note.get(note_id, []) if language in LANGUAGES_WITH_PIPELINE else None))
+            save(store, items, system, summary)
     finally:
         spark.stop()
-    by_note: dict[int, list[dict]] = {}
-    for row in rows:
-        by_note.setdefault(row["note_id"], []).append(row)
-    items = []
-    for note_id, text, language in notes:
-        language = (language or detect(text or "")).lower()[:2]
-        items.append((note_id, text or "", language, by_note.get(note_id, []) if language in LANGUAGES_WITH_PIPELINE else None))
-    save(store, items, system, summary)
     summary.seconds = (dt.datetime.now() - start).total_seconds()
     return summary

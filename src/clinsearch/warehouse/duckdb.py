@@ -31,8 +31,8 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pyarrow as pa
 
-from clinsearch.warehouse.errors import WarehouseError
-from clinsearch.warehouse.schema import TABLES
+from clinsearch.warehouse.errors import WarehouseError, first_line
+from clinsearch.warehouse.schema import TABLES, check_table, present_columns
 from clinsearch.warehouse.turns import GIVE_WAY_PAUSE, Turn
 from clinsearch.warehouse.upgrade import check, upgrade
 
@@ -62,7 +62,7 @@ def _connect(path: Path, read_only: bool):
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
-                raise WarehouseError(f"{path}: cannot open the warehouse{_busy(exc)} ({_first_line(exc)})") from exc
+                raise WarehouseError(f"{path}: cannot open the warehouse{_busy(exc)} ({first_line(exc)})") from exc
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
 
@@ -180,7 +180,7 @@ class DuckDBStore:
         self.con.unregister(name)
 
     def count(self, table: str) -> int:
-        _check_table(table)
+        check_table(table)
         return self.con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
 
     def upsert(self, table: str, rows: list[dict]) -> None:
@@ -210,26 +210,13 @@ class DuckDBStore:
             self.con.unregister("_staging")
 
     def next_id(self, table: str, column: str) -> int:
-        _check_table(table)
+        check_table(table)
         return self.con.execute(f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"').fetchall()[0][0]
-
-
-def _check_table(table: str) -> None:
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
 
 
 def _to_arrow(table: str, rows: list[dict]) -> pa.Table:
     """Rows as an Arrow table with the warehouse's column types (only the columns present)."""
-    spec = TABLES[table]
-    present = {name for row in rows for name in row}
-    unknown = present - set(spec.column_names)
-    if unknown:
-        raise ValueError(f"{table}: unknown column(s) {', '.join(sorted(unknown))}")
-    columns = [c for c in spec.columns if c.name in present]
+    columns = present_columns(table, rows)
     arrays = [pa.array([row.get(c.name) for row in rows], type=_ARROW_TYPES[c.type]) for c in columns]
     return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
 
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

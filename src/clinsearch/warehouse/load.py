@@ -124,9 +124,9 @@ def _write_records(store, source, load_id, records, summary, on_progress, person
         elif isinstance(record, Rejected):
             writer.quarantine.append(_quarantine_row(load_id, source, record.position, record.reason, record.raw))
         elif isinstance(record, Parsed):
-            duplicate = _duplicate(record, writer.first_seen)
-            if duplicate:
-                writer.quarantine.append(_quarantine_row(load_id, source, record.position, duplicate, ""))
+            refused = _nul(record) or _duplicate(record, writer.first_seen)
+            if refused:
+                writer.quarantine.append(_quarantine_row(load_id, source, record.position, refused, ""))
                 continue
             writer.add(record)
         if on_progress and summary.read % 1000 == 0:
@@ -221,6 +221,20 @@ def _patients(record: Parsed) -> set[int]:
     return {r.values["person_id"] for r in record.rows if r.table in PERSON_TABLES and r.values.get("person_id") is not None}
 
 
+def _nul(record: Parsed) -> str:
+    """Why a record holding a NUL character is refused: no clinical text has one (it is binary
+    data read as text), and a PostgreSQL server refuses it in any text column."""
+    for row in record.rows:
+        for column, value in row.values.items():
+            if isinstance(value, str) and "\x00" in value:
+                return f"NUL character in {row.table}.{column}: binary data, not text"
+    return ""
+
+
+def _printable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
+
+
 def _raw(record: Parsed) -> str:
     """What an orphan record held, for the quarantine: its rows' values, long texts cut."""
     parts = []
@@ -299,7 +313,7 @@ def _finish(store, summary, load_id, source, checksum, started, quarantine) -> N
                 "records_loaded": summary.loaded,
                 "records_skipped": summary.skipped,
                 "records_quarantined": summary.quarantined,
-                "message": summary.message,
+                "message": _printable(summary.message),
             }
         ],
     )
@@ -309,9 +323,9 @@ def _quarantine_row(load_id: int, source: str, position: str, reason: str, raw: 
     return {
         "load_id": load_id,
         "source_file": source,
-        "source_record": position,
-        "reason": reason,
-        "raw": raw[:RAW_LIMIT],
+        "source_record": _printable(position),
+        "reason": _printable(reason),
+        "raw": _printable(raw[:RAW_LIMIT]),
         "quarantined_at": _now(),
     }
 

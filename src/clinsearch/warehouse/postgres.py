@@ -4,7 +4,7 @@ It offers the interface of the embedded store (``duckdb.py``) so that every serv
 either. The SQL of clinsearch is written once, in the subset both engines run; ``sql.py``
 rewrites what differs only in spelling (placeholders, ``DOUBLE``), and ``postgres_compat.sql``
 gives PostgreSQL the few DuckDB functions clinsearch uses (``list_contains``, ``date_sub``,
-``quantile_cont`` ...), made at each upgrade in the warehouse's schema.
+``quantile_cont`` ...), made in the warehouse's schema once per version of that file.
 
 * Loads keep their guarantees: one transaction per file (PostgreSQL's), rows sent in bulk with
   ``COPY`` into a staging table, then swapped in by key; a killed load rolls back on the server.
@@ -15,6 +15,7 @@ gives PostgreSQL the few DuckDB functions clinsearch uses (``list_contains``, ``
 
 from __future__ import annotations
 
+import hashlib
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -27,8 +28,8 @@ import pyarrow as pa
 from psycopg.adapt import Loader
 from psycopg.types.numeric import Int8BinaryDumper, Int8Dumper
 
-from clinsearch.warehouse.errors import WarehouseError
-from clinsearch.warehouse.schema import TABLES
+from clinsearch.warehouse.errors import WarehouseError, first_line
+from clinsearch.warehouse.schema import TABLES, check_table, present_columns
 from clinsearch.warehouse.sql import to_postgres
 from clinsearch.warehouse.upgrade import check, upgrade
 
@@ -71,15 +72,17 @@ class PostgresStore:
         try:
             self.con = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise WarehouseError(f"{self.path}: cannot reach the warehouse server ({_first_line(exc)})") from exc
+            raise WarehouseError(f"{self.path}: cannot reach the warehouse server ({first_line(exc)})") from exc
         self.con.adapters.register_loader("numeric", _Number)
         # Python ints as BIGINT (DuckDB's integer): a list of small ones is then a bigint[], not a smallint[]
         self.con.adapters.register_dumper(int, Int8Dumper)
         self.con.adapters.register_dumper(int, Int8BinaryDumper)
         try:
+            (schema,) = self.con.execute("SELECT current_schema()").fetchone()
+            self._key = WRITER_LOCK + sum(ord(c) * 31 ** i for i, c in enumerate(schema or "")) % 1_000_000
             if not read_only:
                 self._lock()
-                self.con.execute(_compat_sql())
+                self._make_compat()
             if read_only and "person" not in self.tables():
                 raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
             if read_only and not any_version:
@@ -93,15 +96,25 @@ class PostgresStore:
     # -- turns of the writers ------------------------------------------------------------
     def _lock(self) -> None:
         deadline = time.monotonic() + LOCK_WAIT
-        while not self.con.execute("SELECT pg_try_advisory_lock(%s)", [self._lock_key()]).fetchone()[0]:
+        while not self.con.execute("SELECT pg_try_advisory_lock(%s)", [self._key]).fetchone()[0]:
             if time.monotonic() > deadline:
                 raise WarehouseError(f"{self.path}: cannot open the warehouse (another process is writing it: try again in a moment)")
             time.sleep(0.05)
         self._locked = True
 
-    def _lock_key(self) -> int:
-        (schema,) = self.con.execute("SELECT current_schema()").fetchone()
-        return WRITER_LOCK + sum(ord(c) * 31 ** i for i, c in enumerate(schema or "")) % 1_000_000
+    def _make_compat(self) -> None:
+        """The DuckDB functions of ``postgres_compat.sql``, made in the schema once per version of
+        that file (its hash, kept as the body of ``clinsearch_compat()``), not at every open."""
+        text = _compat_sql()
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        made = self.con.execute(
+            "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.proname = 'clinsearch_compat'").fetchone()
+        if made and digest in made[0]:
+            return
+        with self.con.transaction():
+            self.con.execute(text)
+            self.con.execute(f"CREATE OR REPLACE FUNCTION clinsearch_compat() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT '{digest}' $$")
 
     def close(self) -> None:
         if not self.con.closed:
@@ -113,7 +126,7 @@ class PostgresStore:
         if not self._locked or self._in_transaction:
             yield
             return
-        self.con.execute("SELECT pg_advisory_unlock(%s)", [self._lock_key()])
+        self.con.execute("SELECT pg_advisory_unlock(%s)", [self._key])
         self._locked = False
         try:
             yield
@@ -143,7 +156,7 @@ class PostgresStore:
         try:
             return self.con.execute(to_postgres(sql, bool(params)), _adapt(params) if params else None)
         except psycopg.errors.OperationalError as exc:
-            raise WarehouseError(f"{self.path}: the warehouse server is unavailable ({_first_line(exc)})") from exc
+            raise WarehouseError(f"{self.path}: the warehouse server is unavailable ({first_line(exc)})") from exc
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._run(sql, params)
@@ -167,7 +180,7 @@ class PostgresStore:
         return {name for (name,) in self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
 
     def count(self, table: str) -> int:
-        _check_table(table)
+        check_table(table)
         return self.query(f'SELECT count(*) FROM "{table}"')[0][0]
 
     def register(self, name: str, table: pa.Table) -> None:
@@ -199,11 +212,11 @@ class PostgresStore:
     def insert(self, table: str, rows: list[dict]) -> None:
         if not rows:
             return
-        columns = _present(table, rows)
+        columns = [c.name for c in present_columns(table, rows)]
         self._copy(table, columns, ([row.get(c) for c in columns] for row in rows))
 
     def _stage(self, table: str, rows: list[dict]) -> str:
-        columns = _present(table, rows)
+        columns = [c.name for c in present_columns(table, rows)]
         self.con.execute("DROP TABLE IF EXISTS _staging")
         self.con.execute(f'CREATE TEMP TABLE _staging (LIKE "{table}")')
         self._copy("_staging", columns, ([row.get(c) for c in columns] for row in rows))
@@ -216,21 +229,12 @@ class PostgresStore:
                 copy.write_row(row)
 
     def next_id(self, table: str, column: str) -> int:
-        _check_table(table)
+        check_table(table)
         return self.query(f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"')[0][0]
 
 
 def _compat_sql() -> str:
     return resources.files("clinsearch.warehouse").joinpath("postgres_compat.sql").read_text("utf-8")
-
-
-def _present(table: str, rows: list[dict]) -> list[str]:
-    spec = TABLES[table]
-    present = {name for row in rows for name in row}
-    unknown = present - set(spec.column_names)
-    if unknown:
-        raise ValueError(f"{table}: unknown column(s) {', '.join(sorted(unknown))}")
-    return [c for c in spec.column_names if c in present]
 
 
 def _adapt(params: Sequence[Any]) -> list:
@@ -256,11 +260,3 @@ def _pg_type_of_arrow(kind: pa.DataType) -> str:
         return "BOOLEAN"
     return "TEXT"
 
-
-def _check_table(table: str) -> None:
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

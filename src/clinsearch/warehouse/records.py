@@ -57,5 +57,8 @@ class UnreadableFile(Exception):
     reason: str
     details: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.reason = self.reason.replace("\x00", "\\x00")  # a NUL read from the file, shown, not sent on
+
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"

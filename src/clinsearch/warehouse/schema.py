@@ -92,3 +92,20 @@ TABLES: dict[str, Table] = parse_schema(schema_sql())
 DATA_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t not in BOOKKEEPING)
 # Tables a source may write (the data tables but the derived ones).
 SOURCE_TABLES: tuple[str, ...] = tuple(t for t in DATA_TABLES if t not in DERIVED)
+
+
+def check_table(table: str) -> None:
+    """Refuse a table name the schema does not have (names are put in SQL text)."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+
+
+def present_columns(table: str, rows: list[dict]) -> list[Column]:
+    """The columns of ``table`` that ``rows`` give values for, in the table's order; an unknown
+    column raises (a reader's mistake, never silently dropped)."""
+    spec = TABLES[table]
+    present = {name for row in rows for name in row}
+    unknown = present - set(spec.column_names)
+    if unknown:
+        raise ValueError(f"{table}: unknown column(s) {', '.join(sorted(unknown))}")
+    return [c for c in spec.columns if c.name in present]
