@@ -16,13 +16,15 @@ def data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Path:
+def demo(tmp_path_factory, request) -> Path:
     """The full demo built once through `clinsearch demo` (500 patients, 5,000 notes; NLP and
-    index included), shared by the tests that check features against its ground truth."""
+    index included), shared by the tests that check features against its ground truth; on the
+    PostgreSQL run, its warehouse is on the server."""
     from tests.helpers import run_cli
 
     data = tmp_path_factory.mktemp("demo") / "warehouse"
-    result = run_cli("--data", data, "demo", "--no-serve")
+    server = ["--warehouse", new_postgres_warehouse(request.getfixturevalue("postgres_server"))] if ON_POSTGRES else []
+    result = run_cli("--data", data, *server, "demo", "--no-serve")
     assert result.exit_code == 0, result.stderr
     return data
 
@@ -79,10 +81,10 @@ def fresh_warehouse(request, monkeypatch):
 
 
 def pytest_collection_modifyitems(config, items):
-    if not ON_POSTGRES:
-        return
-    kept = [item for item in items if item.get_closest_marker("duckdb_only") is None]
-    deselected = [item for item in items if item.get_closest_marker("duckdb_only") is not None]
+    """Tests of what only one backend has run on that backend's pass only (deselected, not skipped)."""
+    other = "duckdb_only" if ON_POSTGRES else "postgresql_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
+    deselected = [item for item in items if item.get_closest_marker(other) is not None]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

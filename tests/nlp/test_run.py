@@ -72,10 +72,10 @@ def test_worker_processes_write_what_one_process_writes(data, tmp_path, monkeypa
     columns = "note_id, start_char, end_char, label, code, term_exists, term_modifiers, term_temporal, section"
     with open_store(data) as store:
         assert run_nlp(store, processes=2).processed == 3
-        forked = store.query(f"SELECT {columns} FROM note_nlp ORDER BY ALL")
+        forked = store.query(f"SELECT {columns} FROM note_nlp ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9")
         store.execute("DELETE FROM note_nlp_state")
         assert run_nlp(store, processes=1).processed == 3
-        assert store.query(f"SELECT {columns} FROM note_nlp ORDER BY ALL") == forked
+        assert store.query(f"SELECT {columns} FROM note_nlp ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9") == forked
     assert len(forked) > 10
 
 
@@ -193,11 +193,11 @@ def test_notes_annotated_by_another_nlp_version_are_reprocessed_only_when_asked(
     warehouse(data, tmp_path)
     with open_store(data) as store:
         assert run_nlp(store, processes=1).processed == 3 and outdated(store) == 0
-        rows = store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY ALL")
+        rows = store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY 1, 2")
         store.execute("UPDATE note_nlp_state SET nlp_system = 'clinsearch nlp 4 (edsnlp 0.23.0)'")
         assert outdated(store) == 3
         assert run_nlp(store, processes=1).notes == 0  # a plain run leaves them
-        assert store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY ALL") == rows
+        assert store.query("SELECT note_id, note_nlp_id FROM note_nlp ORDER BY 1, 2") == rows
         # ... but takes a note without NLP state
         first = store.query("SELECT min(note_id) FROM note")[0][0]
         store.execute("DELETE FROM note_nlp_state WHERE note_id = ?", [first])

@@ -21,9 +21,10 @@ def warehouse(data, folder):
     assert run_cli("--data", data, "ingest", "--no-nlp", folder).exit_code == 0
 
 
-def test_spark_local_mode_writes_the_same_note_nlp_as_the_local_run(tmp_path):
+def test_spark_local_mode_writes_the_same_note_nlp_as_the_local_run(tmp_path, fresh_warehouse):
     local, spark = tmp_path / "local", tmp_path / "spark"
     warehouse(local, tmp_path / "a")
+    fresh_warehouse()  # two warehouses in one test (on the PostgreSQL run, a schema each)
     warehouse(spark, tmp_path / "b")
     assert run_cli("--data", local, "nlp", "--processes", "1").exit_code == 0
     result = run_cli("--data", spark, "nlp", "--spark", "--master", "local[2]", "--json")

@@ -15,17 +15,22 @@ from clinsearch.security.audit import AuditLog
 from clinsearch.services.backup import MANIFEST, BackupError, backup, restore
 from clinsearch.warehouse.schema import SCHEMA_VERSION
 from clinsearch.warehouse.store import open_store
+from tests.conftest import ON_POSTGRES, new_postgres_warehouse
 from tests.helpers import counts, run_cli
 from tests.warehouse.test_upgrade import old  # noqa: F401  (the version-1 warehouse fixture)
 
 
 @pytest.fixture(scope="module")
-def copy_of_demo(demo, tmp_path_factory):
-    """A backup of the demo and the data directory restored from it."""
+def copy_of_demo(demo, tmp_path_factory, request):
+    """A backup of the demo and the data directory restored from it (on the PostgreSQL run, onto
+    a new schema of the server)."""
     folder = tmp_path_factory.mktemp("backup")
     result = run_cli("--data", demo, "backup", folder / "b")
     assert result.exit_code == 0, result.stderr
-    restored = run_cli("--data", folder / "restored", "restore", folder / "b")
+    with pytest.MonkeyPatch.context() as patch:
+        if (demo / "warehouse.url").exists():
+            patch.setenv("CLINSEARCH_WAREHOUSE", new_postgres_warehouse(request.getfixturevalue("postgres_server")))
+        restored = run_cli("--data", folder / "restored", "restore", folder / "b")
     assert restored.exit_code == 0, restored.stderr
     return folder / "b", folder / "restored"
 
@@ -46,12 +51,13 @@ def test_a_backup_lists_every_file_with_its_checksum_and_is_private(copy_of_demo
     folder, _ = copy_of_demo
     manifest = (folder / MANIFEST).read_text("utf-8")
     assert '"schema_version": %d' % SCHEMA_VERSION in manifest
-    for name in ("warehouse.duckdb", "security.sqlite", "secret.key", "index/clinsearch.json"):
+    warehouse = "warehouse/person.pgcopy" if ON_POSTGRES else "warehouse.duckdb"
+    for name in (warehouse, "security.sqlite", "secret.key", "index/clinsearch.json"):
         assert f'"{name}"' in manifest and (folder / name).is_file()
     assert folder.stat().st_mode & 0o077 == 0
 
 
-def test_a_backup_taken_while_audited_and_read_is_consistent(data, tmp_path):
+def test_a_backup_taken_while_audited_and_read_is_consistent(data, tmp_path, fresh_warehouse):
     (tmp_path / "omop").mkdir()
     (tmp_path / "omop" / "person.csv").write_text("person_id,year_of_birth\n1,1950\n2,1960\n")
     assert run_cli("--data", data, "ingest", tmp_path / "omop").exit_code == 0
@@ -80,7 +86,9 @@ def test_a_backup_taken_while_audited_and_read_is_consistent(data, tmp_path):
         for worker in workers:
             worker.join()
     for attempt in range(3):
+        fresh_warehouse()  # on a server, each restore goes to a schema of its own
         restore(tmp_path / f"b{attempt}", tmp_path / f"r{attempt}")
+        assert counts(tmp_path / f"r{attempt}")["person"] == 2
         assert (tmp_path / f"r{attempt}" / "audit.head").is_file()
         verification = AuditLog(tmp_path / f"r{attempt}").verify()
         assert verification.ok, verification.problems
@@ -116,10 +124,26 @@ def test_occupied_targets_are_refused(copy_of_demo, demo, tmp_path):
     assert run_cli("--data", tmp_path / "nothing", "backup", tmp_path / "b").exit_code == 1
 
 
-def test_an_older_warehouse_is_backed_up_before_its_upgrade(old, tmp_path):  # noqa: F811
+def test_an_older_warehouse_is_backed_up_before_its_upgrade(old, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("CLINSEARCH_WAREHOUSE", raising=False)  # a version-1 warehouse is an embedded file
     backup(old, tmp_path / "b")
     restore(tmp_path / "b", tmp_path / "r")
     with pytest.raises(Exception, match="clinsearch upgrade"):
         open_store(tmp_path / "r", read_only=True)
     assert run_cli("--data", tmp_path / "r", "upgrade").exit_code == 0
     assert counts(tmp_path / "r")["person"] == 2
+
+
+@pytest.mark.postgresql_only
+def test_a_servers_backup_goes_only_to_an_empty_warehouse_on_a_named_server(copy_of_demo, demo, tmp_path, monkeypatch):
+    folder, restored = copy_of_demo
+    manifest = (folder / MANIFEST).read_text("utf-8")
+    assert '"warehouse": "postgresql"' in manifest and (demo / "warehouse.url").read_text("utf-8") not in manifest
+    assert not (folder / "warehouse.url").exists()  # the server's URL (and password) stays out of backups
+    monkeypatch.delenv("CLINSEARCH_WAREHOUSE")
+    with pytest.raises(BackupError, match="name the server to restore it to"):
+        restore(folder, tmp_path / "nowhere")
+    occupied = (restored / "warehouse.url").read_text("utf-8")
+    result = run_cli("--data", tmp_path / "again", "--warehouse", occupied, "restore", folder)
+    assert result.exit_code == 1 and "already holds a warehouse" in result.stderr
+    assert not (tmp_path / "again" / "index").exists()

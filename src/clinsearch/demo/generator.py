@@ -31,6 +31,7 @@ from clinsearch.demo.files import write_articles, write_dicom_series
 from clinsearch.demo.notes import compose
 from clinsearch.ids import local_concept_id
 from clinsearch.warehouse.concepts import EHR, FEMALE, MALE, VISIT
+from clinsearch.warehouse.schema import TABLES
 
 START = dt.date(2015, 1, 1)
 END = dt.date(2025, 6, 30)
@@ -54,7 +55,7 @@ def generate(target: Path, patients: int = 500, notes: int = 5000, seed: int = 4
     tables["concept"] = _concepts()
     sources = target / "sources"
     for name, rows in tables.items():
-        _write_csv(sources / "omop" / f"{name}.csv", rows)
+        _write_csv(sources / "omop" / f"{name}.csv", rows, [c.name for c in TABLES[name].columns if c.required])
     _write_csv(sources / "documents" / "manifest.csv", manifest)
     for index, study in enumerate(imaging, start=1):
         write_dicom_series(sources / "imaging", index, study)
@@ -302,10 +303,12 @@ def _slug(text: str) -> str:
     return ascii_text.lower().replace(" ", "_")
 
 
-def _write_csv(path: Path, rows: list[dict]) -> None:
+def _write_csv(path: Path, rows: list[dict], empty: list[str] | None = None) -> None:
+    """``rows`` as CSV; with no rows, the header ``empty`` only (a small hospital may have had no
+    death: its export is a header line, as real exports are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = list(dict.fromkeys(k for row in rows for k in row)) or empty or ["file"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns or ["empty"])
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)

@@ -125,6 +125,11 @@ class DuckDBStore:
         finally:
             self._open()
 
+    @contextmanager
+    def writers_kept_out(self) -> Iterator[None]:
+        """Writers wait while a store is open at all (a reader's turn keeps them out already)."""
+        yield
+
     def give_way(self) -> None:
         """Between two transactions of a long load: a writer that has held the file for a while
         lets the requests waiting for it in (the turns module), then goes on."""

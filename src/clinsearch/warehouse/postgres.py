@@ -133,6 +133,20 @@ class PostgresStore:
         finally:
             self._lock()
 
+    @contextmanager
+    def writers_kept_out(self) -> Iterator[None]:
+        """Hold the writers' turn without writing (a backup: the index copied meanwhile then
+        matches the warehouse); readers go on."""
+        if self._locked:
+            yield
+            return
+        self._lock()
+        try:
+            yield
+        finally:
+            self.con.execute("SELECT pg_advisory_unlock(%s)", [self._key])
+            self._locked = False
+
     def give_way(self) -> None:
         """Readers are never kept waiting on PostgreSQL: nothing to give way to."""
 
