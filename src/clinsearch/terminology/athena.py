@@ -11,7 +11,9 @@ its column's type first, and the first bad line stops the load with a ``Vocabula
 the file and the line -- the warehouse is then left as it was. A successful load replaces the
 vocabulary tables (an Athena download is a complete set) and, in ``concept``, the concepts of
 the same ``concept_id`` (the local codes of other ids stay). DuckDB's CSV reader does the
-reading, so a full download (some 10 million concepts) loads in minutes.
+reading and the checking, in a DuckDB of its own (in memory, spilling to disk), whatever the
+warehouse's engine; the checked rows go to the warehouse in Arrow batches (on a PostgreSQL
+server, by COPY), so a full download (some 10 million concepts) loads in minutes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from clinsearch.warehouse.duckdb import DuckDBStore
 from clinsearch.warehouse.schema import PROVENANCE, TABLES
@@ -33,6 +37,7 @@ FILES = {
     "CONCEPT_ANCESTOR.csv": "concept_ancestor", "CONCEPT_SYNONYM.csv": "concept_synonym", "DRUG_STRENGTH.csv": "drug_strength",
 }
 REQUIRED = ("CONCEPT.csv", "VOCABULARY.csv", "CONCEPT_RELATIONSHIP.csv", "CONCEPT_ANCESTOR.csv")
+BATCH = 100_000  # rows per Arrow batch written to the warehouse
 MARKER = "vocabularies.json"  # in the data directory: what was loaded, read by the search
 
 
@@ -84,14 +89,15 @@ def _value_sql(name: str, kind: str) -> tuple[str, str]:
 _CSV_ERROR = re.compile(r"CSV Error on Line: (\d+).*?Expected Number of Columns: (\d+) Found: (\d+)", re.S)
 
 
-def _stage(store: DuckDBStore, path: Path, table: str) -> int:
-    """Read ``path`` into the temporary table ``_athena`` (text columns and the line number);
-    raises VocabularyError at the first line that is not a valid row. Returns the rows read."""
+def _stage(con, path: Path, table: str) -> int:
+    """Read ``path`` into the table ``_athena`` of the DuckDB connection ``con`` (text columns
+    and the line number); raises VocabularyError at the first line that is not a valid row.
+    Returns the rows read."""
     names = _header(path, table)
     spec = {name: "VARCHAR" for name in names}
     try:
-        store.execute("DROP TABLE IF EXISTS _athena")
-        store.con.execute(
+        con.execute("DROP TABLE IF EXISTS _athena")
+        con.execute(
             "CREATE TEMP TABLE _athena AS SELECT *, row_number() OVER () + 1 AS _line FROM read_csv(?, delim='\t', header=true, quote='', "
             "escape='', auto_detect=false, columns=?, encoding='utf-8')", [str(path), spec]).fetchall()
     except Exception as exc:  # DuckDB's own message is many lines: keep what the user acts on
@@ -106,23 +112,45 @@ def _stage(store: DuckDBStore, path: Path, table: str) -> int:
         _, invalid = _value_sql(column.name, column.type)
         missing = f"(\"{column.name}\" IS NULL)" if column.required else "false"
         checks.append(f"SELECT min(_line), '{column.name}', '{column.type}', bool_or({missing}) FROM _athena WHERE {invalid} OR {missing}")
-    bad = [row for row in store.query(" UNION ALL ".join(checks)) if row[0] is not None]
+    bad = [row for row in con.execute(" UNION ALL ".join(checks)).fetchall() if row[0] is not None]
     if bad:
         line, name, kind, missing = min(bad)
-        value = store.query(f'SELECT "{name}" FROM _athena WHERE _line = ?', [line])[0][0]
+        value = con.execute(f'SELECT "{name}" FROM _athena WHERE _line = ?', [line]).fetchall()[0][0]
         reason = f"{name} is empty (required)" if value is None else f"{name} {value!r} is not a {'date (YYYYMMDD)' if kind == 'DATE' else 'number'}"
         raise VocabularyError(f"{path.name}, line {line}: {reason}")
-    return store.query("SELECT count(*) FROM _athena")[0][0]
+    return con.execute("SELECT count(*) FROM _athena").fetchall()[0][0]
 
 
-def _write(store: DuckDBStore, path: Path, table: str, load_id: int) -> None:
-    select = ", ".join(f"{_value_sql(c.name, c.type)[0]} AS \"{c.name}\"" for c in TABLES[table].columns if c.name not in PROVENANCE)
+def _write(store, con, path: Path, table: str, load_id: int) -> None:
+    """The checked rows of ``_athena`` (in ``con``) into the warehouse's ``table``, replacing
+    the table (``concept``: the concepts of the same ids)."""
     if table == "concept":
-        store.execute("DELETE FROM concept WHERE concept_id IN (SELECT try_cast(concept_id AS BIGINT) FROM _athena)")
+        store.register("_athena_ids", con.sql("SELECT DISTINCT try_cast(concept_id AS BIGINT) AS concept_id FROM _athena").to_arrow_table())
+        try:
+            store.execute("DELETE FROM concept WHERE concept_id IN (SELECT concept_id FROM _athena_ids)")
+        finally:
+            store.unregister("_athena_ids")
     else:
         store.execute(f'DELETE FROM "{table}"')
-    store.con.execute(f'INSERT INTO "{table}" BY NAME SELECT {select}, ? AS source_file, _line::VARCHAR AS source_record, ? AS load_id FROM _athena',
-                      [path.name, load_id]).fetchall()
+    select = ", ".join(f"{_value_sql(c.name, c.type)[0]}::{c.type} AS \"{c.name}\"" for c in TABLES[table].columns if c.name not in PROVENANCE)
+    rows = con.sql(f"SELECT {select}, ? AS source_file, _line::VARCHAR AS source_record, ?::BIGINT AS load_id FROM _athena ORDER BY _line",
+                   params=[path.name, load_id]).to_arrow_reader(BATCH)
+    for batch in rows:
+        store.insert_arrow(table, batch)
+
+
+@contextmanager
+def _reader() -> Iterator:
+    """A DuckDB of its own for reading and checking the files: in memory, spilling to a
+    temporary folder when a table outgrows it."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="clinsearch-athena-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill})
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def load(store: DuckDBStore, folder: Path, *, data: Path | None = None,
@@ -136,15 +164,14 @@ def load(store: DuckDBStore, folder: Path, *, data: Path | None = None,
     rows: dict[str, int] = {}
     load_id = store.next_id("load_log", "load_id")
     begun = dt.datetime.now()
-    with store.transaction():
+    with _reader() as con, store.transaction():
         for name, table in FILES.items():
             if name not in files:
                 continue
-            rows[table] = _stage(store, files[name], table)
-            _write(store, files[name], table, load_id)
+            rows[table] = _stage(con, files[name], table)
+            _write(store, con, files[name], table, load_id)
             if on_progress:
                 on_progress(name, rows[table])
-        store.execute("DROP TABLE IF EXISTS _athena")
         total = sum(rows.values())
         store.insert("load_log", [{"load_id": load_id, "source_file": str(folder), "checksum": None, "format": "athena", "status": "loaded",
                                    "started_at": begun, "finished_at": dt.datetime.now(), "records_read": total, "records_loaded": total,

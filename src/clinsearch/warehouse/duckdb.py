@@ -206,9 +206,13 @@ class DuckDBStore:
             self.con.unregister("_staging")
 
     def insert(self, table: str, rows: list[dict]) -> None:
-        if not rows:
-            return
-        self.con.register("_staging", _to_arrow(table, rows))
+        if rows:
+            self.insert_arrow(table, _to_arrow(table, rows))
+
+    def insert_arrow(self, table: str, batch: pa.Table | pa.RecordBatch) -> None:
+        """Append ``batch`` (columns named as the table's, in any order) to ``table``."""
+        check_table(table)
+        self.con.register("_staging", batch)
         try:
             self.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _staging')
         finally:

@@ -229,6 +229,11 @@ class PostgresStore:
         columns = [c.name for c in present_columns(table, rows)]
         self._copy(table, columns, ([row.get(c) for c in columns] for row in rows))
 
+    def insert_arrow(self, table: str, batch: pa.Table | pa.RecordBatch) -> None:
+        """Append ``batch`` (columns named as the table's, in any order) to ``table``, by COPY."""
+        check_table(table)
+        self._copy(table, batch.schema.names, zip(*(column.to_pylist() for column in batch.columns)))
+
     def _stage(self, table: str, rows: list[dict]) -> str:
         columns = [c.name for c in present_columns(table, rows)]
         self.con.execute("DROP TABLE IF EXISTS _staging")
