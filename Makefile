@@ -9,6 +9,10 @@ DATA   ?= clinsearch-data
 # PostgreSQL: the store tests run a second time on a throw-away server (tests/postgres.py).
 DEBIAN_PACKAGES ?= chromium r-cran-proc postgresql
 BENCH_DEBIAN_PACKAGES ?= postgresql
+# The suites that touch the warehouse, run again with every warehouse on a throw-away PostgreSQL
+# server (the NLP's own tests, the architecture and docs checks do not touch it).
+POSTGRES_TESTS = tests/warehouse tests/ingest tests/cohort tests/search tests/scores tests/evaluate tests/services \
+	tests/security tests/api tests/terminology tests/demo tests/test_cli.py tests/nlp/test_run.py tests/nlp/test_spark.py
 
 .PHONY: install system-deps test demo docs bench clean
 
@@ -35,7 +39,7 @@ system-deps:
 test: system-deps install
 	$(BIN)/python -m pytest
 	CLINSEARCH_NLP_SPEEDUPS=off $(BIN)/python -m pytest tests/nlp
-	CLINSEARCH_TEST_WAREHOUSE=postgresql $(BIN)/python -m pytest tests/warehouse
+	CLINSEARCH_TEST_WAREHOUSE=postgresql $(BIN)/python -m pytest $(POSTGRES_TESTS)
 
 demo: install
 	$(BIN)/clinsearch --data $(DATA) demo
@@ -49,6 +53,8 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py 100000
 	$(BIN)/python benchmarks/search_speed.py --notes 100000
 	$(BIN)/python benchmarks/cohort_speed.py --notes 100000 --measurements 1000000
+	$(BIN)/python benchmarks/scale.py --notes 1000000
+	$(BIN)/python benchmarks/api_load.py --during-ingest 2000 --backend both --workers 2
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -1,7 +1,7 @@
 """API load: concurrent clients searching the demo warehouse over HTTP, on the loopback only.
 
     python benchmarks/api_load.py --data DIR [--clients 20] [--seconds 60]
-    python benchmarks/api_load.py --during-ingest 2000 [--clients 20]
+    python benchmarks/api_load.py --during-ingest 2000 [--clients 20] [--backend both] [--workers 2]
 
 Serves ``DIR`` (a warehouse built by ``clinsearch demo``; built here into a temporary folder when
 ``--data`` is not given) with ``clinsearch serve`` (uvicorn, its own process) on 127.0.0.1, logs ``--clients`` clinicians in, and lets
@@ -17,6 +17,10 @@ the warehouse being served; the clients run until the ingest ends. It prints the
 for the mix served during the ingest, for the same mix served without it just before (the
 baseline), and the ingest's exit code and duration beside the same ingest run alone. Every
 request must answer 200: a 503 is a failed request here.
+
+``--backend duckdb|postgresql|both``: the warehouse embedded, on a local PostgreSQL server
+(Debian's package, started for the run), or each in turn, reported side by side;
+``--workers N`` serves with N server processes (``clinsearch serve --workers``).
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ from clinsearch.security.users import Users  # noqa: E402
 PASSWORD = "load-test-password"
 
 
-def serve(data: Path) -> tuple[subprocess.Popen, int]:
+def serve(data: Path, workers: int = 1) -> tuple[subprocess.Popen, int]:
     """``clinsearch serve`` in its own process (the clients must not share its interpreter)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "clinsearch.cli", "--data", str(data), "serve", "--port", str(port)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "clinsearch.cli", "--data", str(data), "serve", "--port", str(port), "--workers", str(workers)],
+                               stdout=subprocess.DEVNULL)
     for _ in range(600):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -173,14 +178,14 @@ def during_ingest(data: Path, notes: int, clients: int, cookies: list[str], port
     }
 
 
-def ingest_alone(notes: int) -> float:
+def ingest_alone(notes: int, server: list[str]) -> float:
     """The same ingest into a copy of the warehouse with nobody serving: the time to compare with."""
     from click.testing import CliRunner
 
     from clinsearch.cli.main import main as cli
 
     folder = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-alone-"))
-    CliRunner().invoke(cli, ["--data", str(folder / "warehouse"), "demo", "--no-serve", "--patients", "50", "--notes", "500"], catch_exceptions=False)
+    CliRunner().invoke(cli, ["--data", str(folder / "warehouse"), *server, "demo", "--no-serve", "--patients", "50", "--notes", "500"], catch_exceptions=False)
     CliRunner().invoke(cli, ["demo", "--generate-only", str(folder / "sources"), "--patients", str(max(notes // 10, 1)), "--notes", str(notes), "--seed", "7"],
                        catch_exceptions=False)
     started = time.perf_counter()
@@ -190,22 +195,19 @@ def ingest_alone(notes: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, help="A demo warehouse (default: built here, 500 patients, 5,000 notes).")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--during-ingest", dest="during_ingest", type=int, metavar="N", help="Serve patient pages, notes and searches while N notes are ingested.")
-    args = parser.parse_args()
+def one_backend(args, new_server) -> dict:
+    """The whole benchmark with the warehouse embedded (``new_server`` None) or on a server
+    (``new_server()`` gives the URL of a new, empty warehouse there)."""
+    from click.testing import CliRunner
+
+    from clinsearch.cli.main import main as cli
+
     data = args.data
     if data is None:
-        from click.testing import CliRunner
-
-        from clinsearch.cli.main import main as cli
-
         data = Path(tempfile.mkdtemp(prefix="clinsearch-api-load-")) / "warehouse"
         small = ["--patients", "50", "--notes", "500"] if args.during_ingest else []
-        CliRunner().invoke(cli, ["--data", str(data), "demo", "--no-serve", *small], catch_exceptions=False)
+        server = ["--warehouse", new_server()] if new_server else []
+        CliRunner().invoke(cli, ["--data", str(data), *server, "demo", "--no-serve", *small], catch_exceptions=False)
     users = Users(data)
     names = [f"load{i:02d}" for i in range(args.clients)]
     existing = {u["username"] for u in users.list()}
@@ -213,8 +215,8 @@ def main() -> None:
         if name not in existing:
             users.add(name, PASSWORD, "clinician")
     users.close()
-    alone = ingest_alone(args.during_ingest) if args.during_ingest else 0.0
-    server, port = serve(data)
+    alone = ingest_alone(args.during_ingest, ["--warehouse", new_server()] if new_server else []) if args.during_ingest else 0.0
+    server, port = serve(data, args.workers)
     mix = query_mix(200)
     cookies = [login(port, name) for name in names]
     if args.during_ingest:
@@ -223,6 +225,40 @@ def main() -> None:
         report = {"baseline_one_client": run(port, cookies[:1], mix, min(20.0, args.seconds)), "concurrent": run(port, cookies, mix, args.seconds)}
     server.terminate()
     server.wait(timeout=30)
+    return {"workers": args.workers, **report}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, help="A demo warehouse (default: built here, 500 patients, 5,000 notes).")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--during-ingest", dest="during_ingest", type=int, metavar="N", help="Serve patient pages, notes and searches while N notes are ingested.")
+    parser.add_argument("--backend", choices=["duckdb", "postgresql", "both"], default="duckdb")
+    parser.add_argument("--workers", type=int, default=1, help="Server processes (clinsearch serve --workers).")
+    args = parser.parse_args()
+    if args.data is not None and args.backend == "both":
+        parser.error("--data names one warehouse: give --backend duckdb or postgresql with it")
+    report = {}
+    if args.backend in ("duckdb", "both"):
+        report["duckdb"] = one_backend(args, None)
+    if args.backend in ("postgresql", "both"):
+        import itertools
+
+        from servers import temporary_server, url
+
+        with temporary_server({"max_connections": "200"}) as dsn:
+            import psycopg
+
+            schemas = itertools.count(1)
+
+            def new_server() -> str:
+                schema = f"load{next(schemas)}"
+                with psycopg.connect(dsn, autocommit=True) as con:
+                    con.execute(f"CREATE SCHEMA {schema}")
+                return url(dsn, schema)
+
+            report["postgresql"] = one_backend(args, new_server)
     json.dump(report, sys.stdout, indent=1)
     print()
 

@@ -1,21 +1,24 @@
 """Ingestion speed: load N generated notes and compare with DuckDB's own bulk load.
 
-    python benchmarks/ingest.py 100000 [--keep DIR]
+    python benchmarks/ingest.py 100000 [--keep DIR] [--no-postgres]
 
 Generates the demo hospital with N notes (N/10 patients), then, each in a fresh process:
 
 * clinsearch: ``clinsearch ingest`` of the notes' manifest (each document read, decoded,
   validated, keyed, with provenance and load_log, in one transaction);
+* clinsearch on PostgreSQL: the same ingest with the warehouse on a local PostgreSQL server
+  (Debian's package, started for the run: ``CLINSEARCH_WAREHOUSE``), side by side;
 * baseline: DuckDB alone, ``INSERT INTO note ... FROM read_csv(manifest) JOIN read_text(files)``
   -- the same texts into the same table with no validation, no provenance, no idempotence.
 
-Prints one JSON object: records/s and peak resident memory of each, and the ratio of times.
+Prints one JSON object: records/s and peak resident memory of each, and the ratios of times.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -65,8 +68,9 @@ print(json.dumps({"seconds": seconds, "records": records,
 """
 
 
-def run(code: str, *args: str) -> dict:
-    output = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
+def run(code: str, *args: str, env: dict | None = None) -> dict:
+    output = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                            env={**os.environ, **env} if env else None).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -74,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notes", type=int, help="number of notes to generate and load")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--no-postgres", action="store_true", help="DuckDB only (no local PostgreSQL server started)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = args.keep or Path(scratch)
@@ -85,6 +90,13 @@ def main() -> None:
         documents = work / "demo" / "sources" / "documents"
         ours = run(CLINSEARCH, str(work / "clinsearch-data"), str(documents))
         base = run(BASELINE, str(work / "baseline.duckdb"), str(documents.resolve()))
+        server = None
+        if not args.no_postgres:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from servers import temporary_server, url
+
+            with temporary_server() as dsn:
+                server = run(CLINSEARCH, str(work / "clinsearch-pg-data"), str(documents), env={"CLINSEARCH_WAREHOUSE": url(dsn)})
     report = {
         "benchmark": "ingest",
         "notes": args.notes,
@@ -93,6 +105,9 @@ def main() -> None:
         "baseline_duckdb_bulk": {**base, "records_per_second": round(base["records"] / base["seconds"], 1)},
         "time_ratio_clinsearch_over_baseline": round(ours["seconds"] / base["seconds"], 2),
     }
+    if server:
+        report["clinsearch_on_postgresql"] = {**server, "records_per_second": round(server["records"] / server["seconds"], 1)}
+        report["time_ratio_postgresql_over_duckdb"] = round(server["seconds"] / ours["seconds"], 2)
     print(json.dumps(report, indent=2))
 
 

@@ -12,7 +12,9 @@
    ``fam:``, phrases, codes, exclusions, ``OR``, ``type:`` and ``after:`` filters) at document
    level (top 20 with snippets, facets and total) and at patient level, in a fresh process, after
    a warm-up pass: p50/p95/p99 latency, and that process's peak resident memory.
-4. Baseline in the same run: a local PostgreSQL server (Debian's package, started for the run)
+4. clinsearch on PostgreSQL, side by side: the same warehouse copied onto a local server, its
+   index built from there and the same mix run (``clinsearch_on_postgresql``).
+5. Baseline in the same run: a local PostgreSQL server (Debian's package, started for the run)
    with the notes in a table, ``to_tsvector('french', note_text)`` stored and a GIN index; the
    same words with ``websearch_to_tsquery('french', ...)`` and the same filters, top 20 by
    ``ts_rank`` plus the total count (documents), and patients by number of matching notes.
@@ -224,6 +226,28 @@ def postgres_baseline(data: Path, mix: list[dict]) -> dict:
     return report
 
 
+def clinsearch_on_postgresql(data: Path, mix: list[dict], notes: int) -> dict:
+    """The same warehouse on a local PostgreSQL server (copied there), its index built from the
+    server and the same queries: clinsearch on either backend, side by side."""
+    from servers import copy_to_server, temporary_server, url
+
+    server_data = data.parent / "warehouse-on-postgresql"
+    shutil.rmtree(server_data, ignore_errors=True)
+    with temporary_server() as dsn:
+        started = time.perf_counter()
+        copy_to_server(data, server_data, url(dsn))
+        copied = time.perf_counter() - started
+        with open_store(server_data) as store:
+            started = time.perf_counter()
+            summary = update(store, server_data, rebuild=True)
+            seconds = time.perf_counter() - started
+        report = {"copy_seconds": round(copied, 1),
+                  "index": {"documents": summary.documents, "seconds": round(seconds, 1), "notes_per_second": round(notes / seconds)},
+                  **clinsearch_queries(server_data, mix)}
+    shutil.rmtree(server_data, ignore_errors=True)
+    return report
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -249,6 +273,8 @@ def main() -> None:
     mix = query_mix(args.queries)
     report["clinsearch"] = clinsearch_queries(data, mix)
     if not args.no_postgres:
+        report["clinsearch_on_postgresql"] = clinsearch_on_postgresql(data, mix, args.notes)
+        report["index_ratio_postgresql_over_duckdb"] = round(report["clinsearch_on_postgresql"]["index"]["seconds"] / report["index"]["seconds"], 2)
         report["postgresql"] = postgres_baseline(data, mix)
         report["ratio_p95"] = {level: round(report["postgresql"][level]["p95_ms"] / max(report["clinsearch"][level]["p95_ms"], 0.1), 1) for level in ("documents", "patients")}
     if args.work is None:

@@ -20,7 +20,7 @@ def patients(demo, text: str) -> set[int]:
 
 
 def on_drugs(demo, like: str) -> set[int]:
-    return {r[0] for r in query(demo, "SELECT DISTINCT person_id FROM drug_exposure WHERE drug_source_value SIMILAR TO ?", [like])}
+    return {r[0] for r in query(demo, "SELECT DISTINCT person_id FROM drug_exposure WHERE regexp_matches(drug_source_value, ?)", ["^" + like + "$"])}
 
 
 def test_diabete_finds_the_patients_with_type_1_or_type_2(demo):

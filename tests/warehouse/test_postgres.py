@@ -97,9 +97,12 @@ def test_the_duckdb_functions_are_made_once_not_at_every_writer_open(server_data
         first = store.query(made)
     with open_store(data) as store:
         assert store.query(made) == first  # the same rows of pg_proc: not made again
-    monkeypatch.setattr(postgres, "_compat_sql", lambda: postgres.resources.files("clinsearch.warehouse").joinpath("postgres_compat.sql").read_text("utf-8") + "\n-- a new version of the file\n")
+    original = postgres._sql_file
+    monkeypatch.setattr(postgres, "_sql_file", lambda name: original(name) + "\n-- a new version of the file\n")
     with open_store(data) as store:
         assert store.query(made) != first and store.query("SELECT date_diff('day', DATE '2024-01-01', DATE '2024-03-01')") == [(60,)]
+        indexes = {name for (name,) in store.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
+    assert {"idx_person_id", "idx_measurement_person_id_1", "idx_note_nlp_note_id_1", "idx_cs_note_key"} <= indexes
 
 
 def test_the_duckdb_functions_the_sql_uses_give_duckdbs_answers_on_the_server(server_data, tmp_path, monkeypatch):

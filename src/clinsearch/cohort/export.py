@@ -32,11 +32,10 @@ from clinsearch.cohort.build import BIRTH, SEX, Cohort
 from clinsearch.config import secret_key
 from clinsearch.files import atomic
 from clinsearch.nlp.pseudonymize import date_shift, moved, person_number, person_pseudonym, pseudonymize
-from clinsearch.warehouse.schema import TABLES
+from clinsearch.warehouse.schema import PROVENANCE, TABLES
 
 OMOP_TABLES = ("person", "death", "observation_period", "visit_occurrence", "condition_occurrence", "drug_exposure", "procedure_occurrence",
                "measurement", "observation", "note", "note_nlp", "image_occurrence", "condition_era", "drug_era", "dose_era")
-PROVENANCE = ("source_file", "source_record", "load_id")
 IDENTIFYING = {
     "person": ("month_of_birth", "day_of_birth", "birth_datetime"),
     "note": ("note_source_value",),
@@ -132,7 +131,7 @@ def _omop(store, cohort: Cohort, folder: Path, pseudonymised: bool, secret: byte
     tables["cohort"] = store.arrow(
         "SELECT CAST(? AS BIGINT) AS cohort_definition_id, m.number AS subject_id, m.index_date + m.shift AS cohort_start_date, "
         "m.index_date + m.shift AS cohort_end_date FROM _exported m ORDER BY subject_id", [cohort_id])
-    tables["concept"] = store.arrow("SELECT * EXCLUDE (source_file, source_record, load_id) FROM concept")
+    tables["concept"] = store.arrow(f"SELECT {', '.join(c for c in TABLES['concept'].column_names if c not in PROVENANCE)} FROM concept")
 
     def write(tmp: Path) -> None:
         tmp.mkdir()

@@ -4,7 +4,9 @@ It offers the interface of the embedded store (``duckdb.py``) so that every serv
 either. The SQL of clinsearch is written once, in the subset both engines run; ``sql.py``
 rewrites what differs only in spelling (placeholders, ``DOUBLE``), and ``postgres_compat.sql``
 gives PostgreSQL the few DuckDB functions clinsearch uses (``list_contains``, ``date_sub``,
-``quantile_cont`` ...), made in the warehouse's schema once per version of that file.
+``quantile_cont`` ...), made in the warehouse's schema once per version of that file, and
+``postgres_indices.sql`` its indexes (OHDSI's for OMOP CDM v5.4, and the keys clinsearch replaces
+rows by): a server has no zone maps, a look-up by patient would read the whole table.
 
 * Loads keep their guarantees: one transaction per file (PostgreSQL's), rows sent in bulk with
   ``COPY`` into a staging table, then swapped in by key; a killed load rolls back on the server.
@@ -82,13 +84,14 @@ class PostgresStore:
             self._key = WRITER_LOCK + sum(ord(c) * 31 ** i for i, c in enumerate(schema or "")) % 1_000_000
             if not read_only:
                 self._lock()
-                self._make_compat()
+                self._once("clinsearch_compat", _sql_file("postgres_compat.sql"))  # before upgrade: a migration may call them
             if read_only and "person" not in self.tables():
                 raise WarehouseError(f"{self.path}: no warehouse here yet (run 'clinsearch ingest' first)")
             if read_only and not any_version:
                 check(self, self.path)
             elif not read_only:
                 self.upgraded = upgrade(self, self.path)
+                self._once("clinsearch_indices", _sql_file("postgres_indices.sql"))
         except BaseException:
             self.close()
             raise
@@ -102,19 +105,18 @@ class PostgresStore:
             time.sleep(0.05)
         self._locked = True
 
-    def _make_compat(self) -> None:
-        """The DuckDB functions of ``postgres_compat.sql``, made in the schema once per version of
-        that file (its hash, kept as the body of ``clinsearch_compat()``), not at every open."""
-        text = _compat_sql()
+    def _once(self, name: str, text: str) -> None:
+        """Run the SQL file ``text`` in the schema once per version of it: its hash is kept as
+        the body of the function ``name``, so that a writer's open costs one look-up."""
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         made = self.con.execute(
             "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = current_schema() AND p.proname = 'clinsearch_compat'").fetchone()
+            "WHERE n.nspname = current_schema() AND p.proname = %s", [name]).fetchone()
         if made and digest in made[0]:
             return
         with self.con.transaction():
             self.con.execute(text)
-            self.con.execute(f"CREATE OR REPLACE FUNCTION clinsearch_compat() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT '{digest}' $$")
+            self.con.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT '{digest}' $$")
 
     def close(self) -> None:
         if not self.con.closed:
@@ -252,8 +254,8 @@ class PostgresStore:
         return self.query(f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"')[0][0]
 
 
-def _compat_sql() -> str:
-    return resources.files("clinsearch.warehouse").joinpath("postgres_compat.sql").read_text("utf-8")
+def _sql_file(name: str) -> str:
+    return resources.files("clinsearch.warehouse").joinpath(name).read_text("utf-8")
 
 
 def _adapt(params: Sequence[Any]) -> list:

@@ -58,3 +58,7 @@ CREATE OR REPLACE FUNCTION _arg_max_step(double precision[], double precision, d
 CREATE OR REPLACE FUNCTION _arg_max_final(double precision[]) RETURNS double precision
     LANGUAGE sql IMMUTABLE AS $$ SELECT $1[1] $$;
 CREATE OR REPLACE AGGREGATE arg_max(double precision, date) (SFUNC = _arg_max_step, STYPE = double precision[], FINALFUNC = _arg_max_final);
+
+-- to_days(n): an interval of n days (a pseudonymised export's date shift)
+CREATE OR REPLACE FUNCTION to_days(bigint) RETURNS interval
+    LANGUAGE sql IMMUTABLE AS $$ SELECT make_interval(days => $1::integer) $$;
