@@ -4,8 +4,6 @@ puts them side by side."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,15 +23,3 @@ def create_app(data: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return app
-
-
-# What ``serve --workers N`` hands each worker process (uvicorn starts them from an import string)
-ENV_SERVED = "CLINSEARCH_SERVED"
-
-
-def served_app() -> FastAPI:
-    """The app of one of several worker processes, made from what ``serve`` put in ``ENV_SERVED``:
-    the workers share the warehouse, the index, and ``security.sqlite`` (users, sessions and the
-    audit log, appended under SQLite's write lock), so that any worker answers any logged-in user."""
-    served = json.loads(os.environ[ENV_SERVED])
-    return create_app(Path(served["data"]), served["allowed_hosts"])

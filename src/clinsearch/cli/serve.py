@@ -27,7 +27,8 @@ def serve(data: Path, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from clinsearch.config import allowed_hosts
-    from clinsearch.server import ENV_SERVED, create_app
+    from clinsearch.server import create_app
+    from clinsearch.services.search import warm_up
 
     try:
         hosts = allowed_hosts(host)
@@ -37,7 +38,27 @@ def serve(data: Path, host: str, port: int, workers: int = 1) -> None:
     processes = f", {workers} worker processes" if workers > 1 else ""
     out.print(f"clinsearch serving {data} on http://{host}:{port}{processes}  (web: /, API: /api/v1, schema: /openapi.json)")
     if workers == 1:
+        warm_up()
         uvicorn.run(create_app(data, hosts), host=host, port=port, log_level="warning")
         return
     os.environ[ENV_SERVED] = json.dumps({"data": str(Path(data).resolve()), "allowed_hosts": hosts})
-    uvicorn.run("clinsearch.server:served_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
+    uvicorn.run("clinsearch.cli.serve:served_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
+
+
+# What ``serve --workers N`` hands each worker process (uvicorn starts them from an import string)
+ENV_SERVED = "CLINSEARCH_SERVED"
+
+
+def served_app():
+    """The app of one of several worker processes, made from what ``serve`` put in ``ENV_SERVED``:
+    the workers share the warehouse, the index, and ``security.sqlite`` (users, sessions and the
+    audit log, appended under SQLite's write lock), so that any worker answers any logged-in user."""
+    import json
+    import os
+
+    from clinsearch.server import create_app
+    from clinsearch.services.search import warm_up
+
+    served = json.loads(os.environ[ENV_SERVED])
+    warm_up()
+    return create_app(Path(served["data"]), served["allowed_hosts"])

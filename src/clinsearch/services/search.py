@@ -44,3 +44,16 @@ def _pseudonymised(request: Request, out: dict) -> dict:
         out["patients"] = [{**p, "person_id": pseudonym(request.data, p["person_id"]), "hits": blur(p["hits"])} for p in out["patients"]]
         out["patients_total"] = blur(out["patients_total"])
     return out
+
+
+def warm_up() -> None:
+    """Load what the first search needs -- the terminology (a million objects, about 3 s) and
+    the lexicon's phrase table -- before a server takes requests: loaded lazily, twenty first
+    requests arriving at once would each build them (``lru_cache`` does not make callers wait
+    for one another) and time out together."""
+    from clinsearch.search.expand import lookup
+    from clinsearch.terminology.defaults import abbreviation_senses, default
+
+    default()
+    abbreviation_senses()
+    lookup("embolie pulmonaire")
