@@ -5,7 +5,7 @@
   ``COPY`` format (``TABLE.pgcopy``), all from one snapshot (a ``REPEATABLE READ, READ ONLY``
   transaction): the tables agree with each other although loads may commit meanwhile. No
   ``pg_dump`` needed on the machine, and nothing but the data (the schema is clinsearch's own).
-* ``load_dump(store, folder, tables)`` writes them into an empty warehouse of this schema, in
+* ``load_dump(store, folder)`` writes them into an empty warehouse of this schema, in
   one transaction: killed half-way, the server holds nothing of it.
 """
 
