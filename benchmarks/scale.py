@@ -33,13 +33,13 @@ MEASURE = """
 import json, sys, time
 from pathlib import Path
 from clinsearch.warehouse.store import open_store
-from clinsearch.nlp.run import pending, nlp_system
+from clinsearch.nlp.run import pending, pending_ids
 from clinsearch.search.sources import fingerprints
 what, data = sys.argv[1], Path(sys.argv[2])
 start = time.perf_counter()
 with open_store(data, read_only=True) as store:
     if what == "pending":
-        rows = sum(len(batch) for batch in pending(store, "none"))
+        rows = sum(len(batch) for batch in pending(store, pending_ids(store, "none")))
     elif what == "all_at_once":
         rows = len(store.query("SELECT note_id, note_text, language_source_value FROM note ORDER BY note_id"))
     else:

@@ -74,13 +74,17 @@ PENDING = ("FROM (SELECT note_id, md5(note_text) AS text_hash FROM note) n LEFT 
            "WHERE s.note_id IS NULL")
 
 
-def pending(store: DuckDBStore, system: str, reprocess: bool = False, size: int = READ) -> Iterator[list[tuple[int, str, str | None]]]:
-    """(note_id, text, language) of the notes to annotate, ``size`` at a time in note_id order:
-    those with no NLP state, or whose text changed since; with ``reprocess``, also those annotated
-    by another NLP than ``system``. The ids are found in one pass (an Arrow array: 8 bytes a
-    note), the texts read batch by batch when the previous one is done with, so that memory
-    holds one batch of texts however many notes wait."""
-    ids = store.arrow(f"SELECT n.note_id {PENDING} ORDER BY n.note_id", [reprocess, system]).column(0)
+def pending_ids(store: DuckDBStore, system: str, reprocess: bool = False):
+    """The ids of the notes to annotate, in order, as an Arrow array (8 bytes a note): those with
+    no NLP state, or whose text changed since; with ``reprocess``, also those annotated by
+    another NLP than ``system``. One pass over the texts (their hashes)."""
+    return store.arrow(f"SELECT n.note_id {PENDING} ORDER BY n.note_id", [reprocess, system]).column(0)
+
+
+def pending(store: DuckDBStore, ids, size: int = READ) -> Iterator[list[tuple[int, str, str | None]]]:
+    """(note_id, text, language) of the notes ``ids`` (``pending_ids``), ``size`` at a time,
+    each batch read when the previous one is done with: memory holds one batch of texts however
+    many notes wait."""
     for start in range(0, len(ids), size):
         batch = ids.slice(start, size).to_pylist()
         yield store.query("SELECT note_id, note_text, language_source_value FROM note "
@@ -107,10 +111,11 @@ def outdated(store: DuckDBStore) -> int:
     )[0][0]
 
 
-def begin(store: DuckDBStore, reprocess: bool = False) -> tuple[str, NlpSummary]:
-    """(system, summary to fill with the number of pending notes) at the start of a run."""
+def begin(store: DuckDBStore, reprocess: bool = False) -> tuple[str, object, NlpSummary]:
+    """(system, ids of the pending notes, summary to fill) at the start of a run, local or Spark."""
     system = nlp_system()
-    return system, NlpSummary(notes=count_pending(store, system, reprocess))
+    ids = pending_ids(store, system, reprocess)
+    return system, ids, NlpSummary(notes=len(ids))
 
 
 def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Callable[[int, int], None] | None = None,
@@ -118,7 +123,7 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
     """Annotate the new notes, those whose text changed and those with no NLP state; with
     ``reprocess``, also those annotated by another version of the NLP (``outdated``)."""
     start = dt.datetime.now()
-    system, summary = begin(store, reprocess)
+    system, ids, summary = begin(store, reprocess)
     if not summary.notes:
         return summary
     done = 0
@@ -128,7 +133,7 @@ def run_nlp(store: DuckDBStore, processes: int | None = None, on_progress: Calla
                 ready_pipeline(language)  # once, in the parent: forked workers share it
             # forked while the warehouse is let go: a worker must not inherit the writer's hold on it
             annotated = workers.enter_context(_annotator((processes or os.cpu_count() or 1) if summary.notes >= FORK_FROM else 1))
-        for notes in pending(store, system, reprocess, READ):
+        for notes in pending(store, ids, READ):
             analyses = annotated(notes)
             while True:
                 with store.paused():  # the file is free for requests while the batch is annotated

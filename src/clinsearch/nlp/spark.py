@@ -89,12 +89,12 @@ def run_spark_nlp(store, master: str = "local[*]", *, reprocess: bool = False):
     from clinsearch.nlp.run import LANGUAGES_WITH_PIPELINE, begin, pending, save
 
     start = dt.datetime.now()
-    system, summary = begin(store, reprocess)
+    system, ids, summary = begin(store, reprocess)
     if not summary.notes:
         return summary
     spark = session(master)
     try:
-        for notes in pending(store, system, reprocess, size=SPARK_READ):
+        for notes in pending(store, ids, size=SPARK_READ):
             frame = spark.createDataFrame(notes, "note_id long, note_text string, language_source_value string")
             by_note: dict[int, list[dict]] = {}
             for row in annotate_notes(frame).collect():
