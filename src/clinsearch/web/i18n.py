@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from clinsearch.web import words_admin, words_patient, words_search
+
 WORDS = {
     "fr": {
         "search": "Recherche", "search_button": "Rechercher", "documents": "Documents", "patients": "Patients", "login": "Connexion",
@@ -107,5 +111,12 @@ WORDS = {
 LANGUAGES = tuple(WORDS)
 
 
+@cache
 def words(lang: str) -> dict[str, str]:
-    return WORDS.get(lang, WORDS["fr"])
+    """Every word of the pages in ``lang`` (French when unknown); each area's pages keep theirs
+    in a module of their own (``words_<area>.py``)."""
+    lang = lang if lang in WORDS else "fr"
+    merged = dict(WORDS[lang])
+    for area in (words_search, words_patient, words_admin):
+        merged.update(area.WORDS[lang])
+    return merged

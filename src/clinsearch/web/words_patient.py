@@ -1,0 +1,3 @@
+"""The words of the patient pages, in French (the default) and English (merged by ``i18n.words``)."""
+
+WORDS: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
