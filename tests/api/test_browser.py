@@ -1,73 +1,13 @@
 """End to end in a real browser: Debian's chromium driven by Playwright, against the demo
-hospital served by uvicorn on the loopback address.
-
-With ``CLINSEARCH_SCREENSHOTS=DIR`` the main pages are saved there as PNG (how the screenshots
-in ``docs/screenshots/`` are made).
+hospital served by uvicorn on the loopback address (the fixtures: ``conftest.py``; logging in
+and screenshots: ``browsing.py``).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
 
-import pytest
-import uvicorn
-
-from clinsearch.server import create_app
-from clinsearch.services.demo import DEMO_USERS
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package, installed by `make test`
-PASSWORDS = {name: password for name, _, password in DEMO_USERS}
-
-
-@pytest.fixture(scope="module")
-def server(demo):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(demo), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if instance.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def shot(page, name: str) -> None:
-    folder = os.environ.get("CLINSEARCH_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"))  # the first screen, as a user sees it
-
-
-def log_in(page, server: str, username: str) -> None:
-    page.goto(f"{server}/search")
-    assert page.url.endswith("/login")  # not logged in: refused, sent to the login page
-    page.get_by_label(re.compile("Identifiant|User name")).fill(username)
-    page.get_by_label(re.compile("Mot de passe|Password")).fill(PASSWORDS[username])
-    page.get_by_label(re.compile("Finalité|Purpose")).fill("démonstration")
-    page.keyboard.press("Enter")  # the form is used from the keyboard
-    page.wait_for_url(re.compile(r"/search$"))
+from tests.api.browsing import log_in, shot
 
 
 def test_a_clinician_finds_confirmed_embolisms_opens_a_patient_and_reads_a_note(server, browser):
