@@ -85,6 +85,22 @@ def test_abbreviations_and_look_alikes_do_not_name_the_wrong_concept(text, conce
     assert not [e.text for e in entities if e.concept == concept], f"{concept} found in {text!r}: {[(e.text, e.label) for e in entities]}"
 
 
+WORDS_READ_AS_CODES = [
+    ("Frère ayant présenté un AVC à 50 ans.", "A50"),  # "à 50" folds to the code of congenital syphilis
+    ("Mère décédée à 70 ans d'un cancer.", "A70"),
+    ("Contrôle à 30 jours.", "A30"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), WORDS_READ_AS_CODES)
+def test_ordinary_words_are_not_read_as_a_written_code(text, code):
+    assert code not in [e.code for e in annotate(text)]
+
+
+def test_a_code_written_in_capitals_is_still_found():
+    assert "J18" in [e.code for e in annotate("Séjour codé J18.")]
+
+
 def read(name: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
 

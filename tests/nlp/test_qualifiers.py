@@ -16,6 +16,10 @@ SENTENCES = [
     "Pas d'<ent negated code=I26>embolie pulmonaire</ent>.",
     "Absence d'<ent negated>EP</ent> à l'angioscanner.",
     "Le patient ne présente pas de <ent negated>BPCO</ent>.",
+    # "non-" as a prefix: its own token before the hyphen
+    "Mode de vie : non-<ent negated code=F17>fumeur</ent>, sédentaire.",
+    "Patiente non-<ent negated>diabétique</ent>, sans allergie connue.",
+    "<ent>Diabète</ent> non-insulinodépendant sous metformine.",
     "Aucun argument pour une <ent negated>TVP</ent>.",
     "Pas de fièvre, de <ent negated>dyspnée</ent> ni de <ent negated>douleur thoracique</ent>.",
     "Scanner sans et avec injection : <ent>embolie pulmonaire</ent> bilatérale.",

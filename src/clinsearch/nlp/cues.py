@@ -39,6 +39,9 @@ NEGATION_PRECEDING_FR = [
     "ne présentait plus", "ne présente plus", "n'avait plus", "n'a plus", "ne retrouve plus",
     "ne retrouvait plus", "n'y a plus", "plus aucun", "plus aucune", "n'a pas présenté", "n'a présenté aucun",
     "n'a présenté aucune",
+    # "non-fumeur", "non-diabétique": the hyphen makes "non" a prefix, its own token before "-"
+    # (the "-" otherwise reads as a telegraphic sign, which ends the preceding cue's reach).
+    "non-", "non -",
 ]
 # Words that end a negation's scope: a new clause about what the patient *has*.
 NEGATION_TERMINATION_FR = [

@@ -17,6 +17,10 @@
   arterial hypertension: ``abbreviations.csv`` holds, per concept and written form, rules on the
   words before or after the entity or on its sentence, each deciding ``drop`` or ``keep``; the
   first rule that matches decides, and an entity no rule matches is kept.
+* **Words read as codes** (``written_code``). ``eds.cim10`` also matches a code written in the
+  text, on its accent- and case-folded form: "à 50 ans" reads as A50 (congenital syphilis). A
+  code a clinician writes is in capitals, without an accent or a space ("E11.9", "I21"); a match
+  whose folded text is code-shaped but whose written text is not is dropped.
 """
 
 from __future__ import annotations
@@ -153,11 +157,23 @@ def keeps(span: Span) -> bool:
     return True
 
 
+CODE_SHAPED = re.compile(r"[a-z]\d{2}(?:\.?\d{1,2})?[+*]?\d?")
+WRITTEN_CODE = re.compile(r"[A-Z]\d{2}(?:\.?\d{1,2})?[+*]?\d?")
+
+
+def written_code(span: Span) -> bool:
+    """Whether a CIM-10 match is not a code-shaped reading of ordinary words ("à 50")."""
+    if span.label_ != "cim10" or not CODE_SHAPED.fullmatch(fold(span.text).replace(" ", "")):
+        return True
+    return bool(WRITTEN_CODE.fullmatch(span.text))
+
+
 def disambiguate(doc: Doc) -> Doc:
-    """The entities whose abbreviation or look-alike means something else here, dropped."""
+    """The entities whose abbreviation or look-alike means something else here, dropped (and
+    words read as codes, ``written_code``)."""
     table = abbreviation_rules()
-    if any(EDS_LABELS.get(span.label_, span.label_) in table for span in doc.ents):
-        entities = [span for span in doc.ents if keeps(span)]
+    if any(EDS_LABELS.get(span.label_, span.label_) in table or span.label_ == "cim10" for span in doc.ents):
+        entities = [span for span in doc.ents if keeps(span) and written_code(span)]
         if len(entities) != len(doc.ents):
             doc.ents = entities
     return doc
