@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from clinsearch import __version__
 from clinsearch.services import access, admin, cohorts, evaluation, patients, scores, sessions
 from clinsearch.services import search as search_service
+from clinsearch.services import summary as summaries
 from clinsearch.services import warehouse as warehouse_service
 from clinsearch.services.choices import DEFAULT_THRESHOLDS, REGION_PATTERN
 from clinsearch.services.errors import HTTP_STATUS, LoginRefused
@@ -130,6 +131,23 @@ def create_api(data: Path) -> FastAPI:
     @app.get("/api/v1/patients/{key}", tags=["patients"])
     def patient(auth: Auth, key: Annotated[str, PathParam(max_length=64)]) -> dict:
         return patients.patient_record(service_request(auth), key)
+
+    @app.get("/api/v1/patients/{key}/summary", tags=["patients"])
+    def patient_summary(auth: Auth, key: Annotated[str, PathParam(max_length=64)], lang: Annotated[str, Query(pattern="^(fr|en)$")] = "fr",
+                        with_scores: Annotated[bool, Query(alias="scores")] = True) -> dict:
+        """The summary: problems with their citations, family history, negated and hypothetical mentions apart, treatments,
+        allergies, procedures, imaging, labs by panel, the scores that apply (``scores=false``: without them) and the timeline."""
+        return summaries.summary(service_request(auth), key, lang, with_scores=with_scores)
+
+    @app.get("/api/v1/patients/{key}/letter", tags=["patients"])
+    def patient_letter(auth: Auth, key: Annotated[str, PathParam(max_length=64)], format: Annotated[str, Query(pattern="^(json|docx|html)$")] = "json",
+                       kind: Annotated[str, Query(pattern="^(discharge|referral)$")] = "discharge",
+                       lang: Annotated[str | None, Query(pattern="^(fr|en)$")] = None) -> Response:
+        """A drafted letter, every sentence with its sources: as JSON, or a file (docx, html) to edit."""
+        if format == "json":
+            return JSONResponse(summaries.letter(service_request(auth), key, kind, lang))
+        found = summaries.letter_file(service_request(auth), key, format, kind, lang)
+        return Response(found.content, media_type=found.media_type, headers={"Content-Disposition": f'attachment; filename="{found.filename}"'})
 
     @app.get("/api/v1/notes/{note_id}", tags=["patients"])
     def note(auth: Auth, note_id: Annotated[int, PathParam(ge=0, le=2**62)]) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from clinsearch import __version__
-from clinsearch.cli import annotate, cohort, demo, evaluate, score, search, serve, users, warehouse
+from clinsearch.cli import annotate, cohort, demo, evaluate, patient, score, search, serve, users, warehouse
 from clinsearch.cli.quarantine import quarantine_group
 from clinsearch.cli.vocabulary import vocabulary_group
 from clinsearch.config import choose_warehouse, data_dir
@@ -31,7 +31,7 @@ def main(ctx: click.Context, data: Path | None, warehouse_url: str | None) -> No
 
 
 for command in (warehouse.ingest_command, warehouse.stats_command, warehouse.upgrade_command, warehouse.backup_command, warehouse.restore_command, demo.demo_command, warehouse.nlp_command, warehouse.index_command,
-                search.search_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
+                search.search_command, patient.patient_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
                 users.audit_group, serve.serve_command, annotate.annotate_command):
     main.add_command(command)
 

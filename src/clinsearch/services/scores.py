@@ -13,7 +13,7 @@ from clinsearch.scores.cohort import score_cohort, table
 from clinsearch.scores.registry import SCORES, compute, compute_for_patient
 from clinsearch.scores.registry import score as spec_of
 from clinsearch.services.access import Request, audit, check_patient, note_departments, require_identified, resolve_patient, scope
-from clinsearch.warehouse.store import open_store
+from clinsearch.warehouse.store import Remembered, open_store
 
 TRAIL = "a score's trail quotes identified data"
 
@@ -48,7 +48,21 @@ def _scores(request: Request, key: str, names: list[str], region: str, action: s
         check_patient(request, store, person_id)
         options["departments"] = note_departments(request, person_id)
         audit(request, action, f"{' '.join(names) if action == 'score' else ''} {person_id}".strip(), {"region": region, **({"at": at.isoformat()} if at else {})})
-        return [{**compute_for_patient(store, name, person_id, **options).as_dict(), "title": SCORES[name].title} for name in names]
+        return _computed(store, names, person_id, options)
+
+
+def panel_in(request: Request, store, person_id: int, region: str = "low") -> list[dict]:
+    """The panel for a service that has already resolved and checked the patient on ``store``
+    (the patient summary): clinicians only, one audit entry."""
+    require_identified(request, TRAIL)
+    names = [name for name in SCORES if name != "score2-op"]
+    audit(request, "scores", str(person_id), {"region": region})
+    return _computed(store, names, person_id, {"at": None, "region": region, "departments": note_departments(request, person_id)})
+
+
+def _computed(store, names: list[str], person_id: int, options: dict) -> list[dict]:
+    remembered = Remembered(store)  # the scores read the same rows again and again
+    return [{**compute_for_patient(remembered, name, person_id, **options).as_dict(), "title": SCORES[name].title} for name in names]
 
 
 def cohort_scores(request: Request, name: str, definition: dict, *, region: str = "low", export_to: Path | None = None) -> dict:

@@ -47,3 +47,34 @@ def open_store(data: Path, *, read_only: bool = False, any_version: bool = False
     if not read_only:
         private_dir(data)
     return DuckDBStore(warehouse_path(data), read_only=read_only, any_version=any_version)
+
+
+class Remembered:
+    """A read-only store whose query answers are remembered (same SQL, same parameters, same
+    rows): the scores of one patient ask for the same conditions and measurements again and
+    again -- a panel of eight scores made 193 queries, 92 of them different. Only for reads
+    within one snapshot (one request); everything else goes to the store."""
+
+    def __init__(self, store):
+        self._store = store
+        self._answers: dict = {}
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        key = ("rows", sql, repr(params))
+        if key not in self._answers:
+            self._answers[key] = self._store.query(sql, params)
+        return list(self._answers[key])
+
+    def query_dicts(self, sql: str, params=None) -> list[dict]:
+        key = ("dicts", sql, repr(params))
+        if key not in self._answers:
+            self._answers[key] = self._store.query_dicts(sql, params)
+        return [dict(row) for row in self._answers[key]]
+
+    def tables(self) -> set[str]:
+        if "tables" not in self._answers:
+            self._answers["tables"] = self._store.tables()
+        return set(self._answers["tables"])
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)

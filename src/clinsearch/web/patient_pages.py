@@ -1,43 +1,57 @@
-"""The patient's page."""
+"""The patient's pages: the summary (problems with their sources, what is kept apart, treatments,
+labs with their trends, the timeline), the scores panel (a fragment the summary loads last), and
+the drafted letter (read and edited in the page, downloaded as .docx or .html)."""
 
 from __future__ import annotations
-
-import html
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from clinsearch.services import patients, scores
-from clinsearch.web.face import Face
+from clinsearch.services import scores, summary
+from clinsearch.web.charts import PERIODS, timeline_svg, trend_svg
+from clinsearch.web.face import Face, lang
+from clinsearch.web.i18n import words
+
+KINDS = ("discharge", "referral")
 
 
 def add(routes: APIRouter, face: Face) -> None:
     @routes.get("/patients/{key}")
-    def patient(request: Request, key: str) -> Response:
+    def patient(request: Request, key: str, period: str = "all") -> Response:
+        period = period if period in PERIODS else "all"
+
         def build(service):
-            record = patients.patient_record(service, key[:64])
-            panel = scores.score_panel(service, key[:64]) if service.principal.identified else None
-            return {"record": record, "measurements": _series(record["measurements"]), "scores": panel}
+            language = lang(request)
+            found = summary.summary(service, key[:64], language, with_scores=False)
+            t = words(language)
+            lanes = {name.removeprefix("lane_"): t[name] for name in t if name.startswith("lane_")} | {"title": t["timeline"]}
+            for panel in found["labs"]:
+                for test in panel["tests"]:
+                    test["svg"] = trend_svg(test, language)
+            return {"s": found, "key": key[:64], "period": period, "periods": list(PERIODS), "timeline_svg": timeline_svg(found["timeline"], period, lanes)}
 
         return face.page(request, "patient.html", build=build)
 
+    @routes.get("/patients/{key}/scores")
+    def patient_scores(request: Request, key: str) -> Response:
+        """The scores that apply, with their trails: the summary's last section, loaded after it."""
+        def build(service):
+            if not service.principal.identified:
+                return {"panel": None}
+            panel = scores.score_panel(service, key[:64])
+            return {"panel": [s for s in panel if s["status"] not in summary.NOT_APPLICABLE]}
 
-def _series(measurements: list[dict]) -> list[dict]:
-    """One small SVG line per measured code (values over time)."""
-    by_code: dict[str, list[dict]] = {}
-    for m in measurements:
-        if m["value"] is not None:
-            by_code.setdefault(m["code"] or "?", []).append(m)
-    out = []
-    for code, points in sorted(by_code.items()):
-        values = [p["value"] for p in points]
-        low, high = min(values), max(values)
-        span = (high - low) or 1.0
-        width, height = 220, 50
-        step = width / max(len(values) - 1, 1)
-        coords = " ".join(f"{i * step:.1f},{height - 5 - (v - low) / span * (height - 10):.1f}" for i, v in enumerate(values))
-        label = points[-1]["label"] or code
-        svg = (f'<svg width="{width}" height="{height}" role="img" aria-label="{html.escape(label)}: {len(values)} values from {low:g} to {high:g}">'
-               f'<polyline fill="none" stroke="#0b5cad" stroke-width="2" points="{coords}"/></svg>')
-        out.append({"label": label, "unit": points[-1]["unit"] or "", "last": f"{values[-1]:g} ({points[-1]['date']})", "svg": svg})
-    return out
+        return face.page(request, "patient_scores.html", build=build)
+
+    @routes.get("/patients/{key}/letter")
+    def letter(request: Request, key: str, kind: str = "discharge") -> Response:
+        kind = kind if kind in KINDS else "discharge"
+        return face.page(request, "letter.html", build=lambda service: {"letter": summary.letter(service, key[:64], kind), "key": key[:64], "kind": kind})
+
+    @routes.get("/patients/{key}/letter.{form}")
+    def letter_file(request: Request, key: str, form: str, kind: str = "discharge") -> Response:
+        def build(service):
+            made = summary.letter_file(service, key[:64], form if form in summary.LETTER_FORMS else "docx", kind if kind in KINDS else "discharge")
+            return Response(made.content, media_type=made.media_type, headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})
+
+        return face.page(request, "letter.html", build=build)

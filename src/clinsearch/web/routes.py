@@ -64,6 +64,8 @@ def router(data: Path) -> APIRouter:
             response = render(request, "error.html", 503, principal=principal, csrf=found.csrf, heading="503", message=str(exc))
             response.headers["Retry-After"] = "5"
             return response
+        if isinstance(extra, Response):  # a download: the page's checks and errors, the build's own answer
+            return extra
         return render(request, name, principal=principal, csrf=found.csrf, **extra, **context)
 
     @routes.get("/")

@@ -1,3 +1,45 @@
-"""The words of the patient pages, in French (the default) and English (merged by ``i18n.words``)."""
+"""The words of the patient pages (summary, timeline, letter), in French (the default) and
+English (merged by ``i18n.words``)."""
 
-WORDS: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "summary": "Synthèse", "age_years": "{age} ans", "ipp": "IPP", "last_record": "Dernière donnée", "deceased": "décédé·e le",
+        "problems": "Problèmes", "problems_help": "Diagnostics codés et mentions affirmées des documents, une ligne par concept.",
+        "status": "Statut", "status_active": "actif", "status_history": "antécédent", "pre_existing": "connu antérieurement",
+        "first_date": "Première date", "last_date": "Dernière date", "sources": "Sources", "coded_rows": "codé", "written_in": "écrit",
+        "family_history": "Antécédents familiaux", "negated": "Mentions niées", "hypothetical": "Hypothèses (non confirmées)",
+        "kept_apart": "Gardées à part : ce ne sont pas des problèmes du patient.", "symptoms": "Symptômes et signes", "lifestyle": "Mode de vie",
+        "treatments": "Traitements", "current": "en cours", "past": "antérieur", "dose": "Posologie", "allergies": "Allergies",
+        "no_allergy": "Aucune allergie enregistrée dans le dossier.", "reaction": "Réaction", "procedures": "Actes", "count": "Nombre",
+        "imaging": "Imagerie", "report": "Compte rendu", "conclusion": "Conclusion", "labs": "Biologie et constantes", "test": "Examen",
+        "latest": "Dernière valeur", "range": "Valeurs de référence", "range_usual": "usuelles (adulte)", "range_laboratory": "du laboratoire",
+        "trend": "Évolution", "flag_high": "élevé", "flag_low": "bas", "flag_normal": "normal", "timeline": "Chronologie",
+        "period": "Période", "period_all": "tout", "period_5y": "5 ans", "period_2y": "2 ans", "period_1y": "1 an",
+        "lane_visit": "Venues", "lane_note": "Documents", "lane_condition": "Diagnostics", "lane_drug": "Traitements",
+        "lane_procedure": "Actes", "lane_imaging": "Imagerie", "lane_lab": "Biologie", "scores_loading": "Scores : calcul en cours…",
+        "scores_open": "Voir les scores", "scores_none": "Aucun score applicable.", "scores_researcher": "Les scores citent des données identifiantes : réservés aux cliniciens.",
+        "letter": "Brouillon de courrier", "letter_discharge": "Compte rendu de sortie", "letter_referral": "Courrier d'adressage",
+        "download_docx": "Télécharger (.docx)", "download_html": "Télécharger (.html)", "letter_help": "Chaque phrase porte ses sources ; rien n'est ajouté qui ne soit dans le dossier. Modifiable ici ou dans le fichier téléchargé.",
+        "reason": "Motif", "none": "—", "cited": "Passage cité", "open_source": "ouvrir la source", "documents_list": "Documents",
+    },
+    "en": {
+        "summary": "Summary", "age_years": "{age} years", "ipp": "MRN", "last_record": "Latest data", "deceased": "died on",
+        "problems": "Problems", "problems_help": "Coded diagnoses and affirmed mentions in the notes, one line per concept.",
+        "status": "Status", "status_active": "active", "status_history": "history", "pre_existing": "known before",
+        "first_date": "First date", "last_date": "Last date", "sources": "Sources", "coded_rows": "coded", "written_in": "written",
+        "family_history": "Family history", "negated": "Negated mentions", "hypothetical": "Hypotheses (not confirmed)",
+        "kept_apart": "Kept apart: these are not the patient's problems.", "symptoms": "Symptoms and signs", "lifestyle": "Lifestyle",
+        "treatments": "Treatments", "current": "current", "past": "past", "dose": "Dose", "allergies": "Allergies",
+        "no_allergy": "No allergy recorded in the record.", "reaction": "Reaction", "procedures": "Procedures", "count": "Count",
+        "imaging": "Imaging", "report": "Report", "conclusion": "Conclusion", "labs": "Labs and vital signs", "test": "Test",
+        "latest": "Latest value", "range": "Reference range", "range_usual": "usual (adult)", "range_laboratory": "laboratory's",
+        "trend": "Trend", "flag_high": "high", "flag_low": "low", "flag_normal": "normal", "timeline": "Timeline",
+        "period": "Period", "period_all": "all", "period_5y": "5 years", "period_2y": "2 years", "period_1y": "1 year",
+        "lane_visit": "Visits", "lane_note": "Notes", "lane_condition": "Diagnoses", "lane_drug": "Treatments",
+        "lane_procedure": "Procedures", "lane_imaging": "Imaging", "lane_lab": "Labs", "scores_loading": "Scores: computing…",
+        "scores_open": "Show the scores", "scores_none": "No applicable score.", "scores_researcher": "Scores quote identified data: clinicians only.",
+        "letter": "Draft letter", "letter_discharge": "Discharge summary", "letter_referral": "Referral letter",
+        "download_docx": "Download (.docx)", "download_html": "Download (.html)", "letter_help": "Every sentence carries its sources; nothing is added that is not in the record. Edit it here or in the downloaded file.",
+        "reason": "Reason", "none": "—", "cited": "Cited passage", "open_source": "open the source", "documents_list": "Notes",
+    },
+}
