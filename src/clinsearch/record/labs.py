@@ -91,6 +91,11 @@ def _in_unit(value: float, source: str | None, target: str | None, quantity: str
         return None
 
 
+def _rounded(value: float | None) -> float | None:
+    """A converted bound to three significant digits (5.2 mmol/L is 201 mg/dL, not 201.084)."""
+    return None if value is None else float(f"{value:.3g}")
+
+
 def _range(row: dict, test: dict | None, unit: str | None, quantity: str | None, sex: str | None) -> tuple:
     if row["range_low"] is not None or row["range_high"] is not None:
         return row["range_low"], row["range_high"], "laboratory"
@@ -99,7 +104,7 @@ def _range(row: dict, test: dict | None, unit: str | None, quantity: str | None,
     female = (sex or "").upper().startswith("F")
     low = test.get("female_low", test.get("low")) if female else test.get("low")
     high = test.get("female_high", test.get("high")) if female else test.get("high")
-    low, high = (_in_unit(v, test["unit"], unit, quantity) if v is not None else None for v in (low, high))
+    low, high = (_rounded(_in_unit(v, test["unit"], unit, quantity)) if v is not None else None for v in (low, high))
     if (low, high) == (None, None):
         return None, None, None
     return low, high, "usual"
