@@ -98,4 +98,5 @@ def test_the_web_page_explains_the_two_levels_and_each_patients_reasons(hospital
     assert "an excluded term must be in none of the patient's documents nor coded data" in page
     why = re.search(r'<td data-testid="why">(.*?)</td>', page, re.S).group(1)
     assert "EP : Documents" in why and "AVC : Documents" in why
-    assert f'href="/notes/{note_of(hospital, "a1.txt")}"' in why and f'href="/notes/{note_of(hospital, "a2.txt")}"' in why
+    # each opens at the query's first match (search_pages: ?q= marks the query's terms in the note)
+    assert f'href="/notes/{note_of(hospital, "a1.txt")}?q=EP+AVC#first-hit"' in why and f'href="/notes/{note_of(hospital, "a2.txt")}?q=EP+AVC#first-hit"' in why

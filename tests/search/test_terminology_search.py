@@ -170,6 +170,6 @@ def test_the_web_search_page_says_did_you_mean(clinic):
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
     c.post("/login", data={"username": "clara", "password": "a long enough password", "purpose": "soins", "csrf_token": token})
     page = c.get("/search", params={"q": "embolie pulmonnaire", "patients": 1}).text
-    assert 'data-testid="suggestions">Vouliez-vous dire : <a href="/search?q=embolie%20pulmonaire&amp;patients=1">embolie pulmonaire</a>' in page
+    assert 'data-testid="suggestions">Vouliez-vous dire : <a href="/search?q=embolie+pulmonaire&amp;patients=1">embolie pulmonaire</a>' in page
     assert "« pulmonnaire » cherché comme « pulmonaire »" in page
     assert 'data-testid="suggestions"' not in c.get("/search", params={"q": "embolie pulmonaire"}).text

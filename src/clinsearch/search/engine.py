@@ -23,15 +23,16 @@ from tantivy import Occur, Query
 from clinsearch.search.analysis import LANGUAGES, terms
 from clinsearch.search.expand import Concept, describe, expand, matches
 from clinsearch.search.index import SCHEMA, from_day_number, index_dir, open_index, text_field, view_field
-from clinsearch.search.patients import PatientHit, PatientSearch
+from clinsearch.search.patients import PERSON_BUCKETS, PatientHit, PatientSearch
 from clinsearch.search.query import Filter, Node, QueryError, parse
-from clinsearch.search.snippets import Snippet, Wanted, snippets
+from clinsearch.search.snippets import Snippet, Wanted, stored_marks, stored_snippets
 from clinsearch.search.spelling import correct, suggested_query
 from clinsearch.search.sources import CONTEXTS
 from clinsearch.search.translate import Translator, leaves
 
 FACETS = ("source", "type", "year", "department")
 MAX_LIMIT = 1_000
+SORTS = ("relevance", "date")  # BM25, or the newest document first
 
 
 class SearchError(Exception):
@@ -49,13 +50,13 @@ class DocumentHit:
     title: str
     type: str
     department: str | None
-    score: float
+    score: float | None  # BM25; None when sorted by date (Tantivy then ranks by the date alone)
     snippets: list[Snippet] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         out = asdict(self)
         out["date"] = self.date.isoformat() if self.date else None
-        out["score"] = round(self.score, 4)
+        out["score"] = round(self.score, 4) if self.score is not None else None
         out["snippets"] = [s.as_dict() for s in self.snippets]
         return out
 
@@ -73,6 +74,8 @@ class SearchResult:
     patients_total: int | None = None
     corrections: list[dict] = field(default_factory=list)  # misspelt words: corrected, or with candidates
     suggestions: list[str] = field(default_factory=list)  # "did you mean": the query with the corrections
+    sort: str = "relevance"
+    document_patients: int = 0  # the patients the matching documents belong to ("42 documents chez 17 patients")
 
     def as_dict(self) -> dict:
         out = {
@@ -85,6 +88,8 @@ class SearchResult:
             "expansions": self.expansions,
             "corrections": self.corrections,
             "suggestions": self.suggestions,
+            "sort": self.sort,
+            "document_patients": self.document_patients,
         }
         if self.patients is not None:
             out["patients"] = [p.as_dict() for p in self.patients]
@@ -94,7 +99,7 @@ class SearchResult:
 
 def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, offset: int = 0,
            departments: tuple[str, ...] | None = None, persons: tuple[int, ...] | None = None,
-           view: str = "identified", patient_of=None) -> SearchResult:
+           view: str = "identified", patient_of=None, sort: str = "relevance") -> SearchResult:
     """Run ``query`` over the index of the data directory ``data``.
 
     ``limit`` and ``offset`` page the documents (and the patients with ``patients=True``).
@@ -102,9 +107,13 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
     access layer sets them; documents outside are never looked at). ``view="pseudonymised"``
     searches, filters, facets and shows the researcher's view of the index (pseudonymised text
     and titles, shifted dates; ``patient_of`` resolves a pseudonym in ``patient:``).
+    ``sort="date"`` lists the newest documents first (the view's dates; undated ones last) and
+    the patients by their latest matching document.
     Raises ``QueryError`` for a query that cannot be read, ``SearchError`` when there is no index."""
     if not 0 < limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
+    if sort not in SORTS:
+        raise QueryError(f"sort is one of {', '.join(SORTS)}, not '{sort}'")
     parsed = parse(query)
     searcher = _searcher(Path(data))
     parsed, corrections = correct(parsed, lambda word: _in_notes(searcher, word, view))
@@ -113,24 +122,42 @@ def search(data: Path, query: str, *, patients: bool = False, limit: int = 20, o
     document_query = translator.documents_query(tree)
     # Tantivy releases the GIL: facets and patients are counted on other cores meanwhile.
     facets = _POOL.submit(_facets, searcher, document_query, view)
-    ranked_patients = _POOL.submit(PatientSearch(translator).patients, tree, limit, offset) if patients else None
-    found = searcher.search(document_query, limit=limit, count=True, offset=offset)
     wanted = _wanted(tree)
-    documents = [_hit(searcher, score, address, wanted, view) for score, address in found.hits]
+    ranked_patients = _POOL.submit(PatientSearch(translator).patients, tree, limit, offset, sort, wanted) if patients else None
+    by_date = {"order_by_field": view_field("date", view), "order": tantivy.Order.Desc} if sort == "date" else {}
+    found = searcher.search(document_query, limit=limit, count=True, offset=offset, **by_date)
+    documents = [_hit(searcher, None if by_date else score, address, wanted, view) for score, address in found.hits]
+    facets, document_patients = facets.result()
     result = SearchResult(
         query=query,
         total=found.count or 0,
         offset=offset,
         limit=limit,
         documents=documents,
-        facets=facets.result(),
+        facets=facets,
         expansions=[describe(leaf) for leaf in leaves(tree) if isinstance(leaf, Concept) or (isinstance(leaf, Filter) and leaf.field == "code")],
         corrections=[c.as_dict() for c in corrections],
         suggestions=[q for q in [suggested_query(query, corrections)] if q],
+        sort=sort,
+        document_patients=document_patients,
     )
     if ranked_patients is not None:
         result.patients, result.patients_total = ranked_patients.result()
     return result
+
+
+def note_marks(data: Path, query: str, note_id: int, *, view: str = "identified") -> tuple[str | None, list[tuple[int, int, str]]]:
+    """What ``query`` matched in one note: (the note's text as the index holds it in ``view``,
+    the (start, end, context) of each match there), found as the result's snippets are (the
+    spelling corrections, synonyms, abbreviations and entity codes of the query). (None, []) when
+    the note is not in the index. The caller checks that the text is the one it shows."""
+    searcher = _searcher(Path(data))
+    parsed, _ = correct(parse(query), lambda word: _in_notes(searcher, word, view))
+    tree = expand(parsed, Path(data))
+    hits = searcher.search(Query.term_query(SCHEMA, "key", f"note:{note_id}"), limit=1, count=False).hits
+    if not hits:
+        return None, []
+    return stored_marks(searcher.doc(hits[0][1]), _wanted(tree), view_field("body", view))
 
 
 def document_events(data: Path, query: str, *, persons: tuple[int, ...] | None = None,
@@ -203,12 +230,9 @@ def _wanted(tree: Node) -> dict[str, list[Wanted]]:
     return wanted
 
 
-def _hit(searcher: tantivy.Searcher, score: float, address, wanted: dict[str, list[Wanted]], view: str) -> DocumentHit:
+def _hit(searcher: tantivy.Searcher, score: float | None, address, wanted: dict[str, list[Wanted]], view: str) -> DocumentHit:
     doc = searcher.doc(address)
-    body = json.loads(bytes(doc.get_first(view_field("body", view))).decode("utf-8"))
     source = doc.get_first("source")
-    language = doc.get_first("language") or "fr"
-    contexts = [tuple(c) for c in body["contexts"]]
     identifier = doc.get_first("id")
     return DocumentHit(
         source=source,
@@ -220,19 +244,25 @@ def _hit(searcher: tantivy.Searcher, score: float, address, wanted: dict[str, li
         title=doc.get_first(view_field("title", view)) or "",
         type=doc.get_first("type") or "",
         department=doc.get_first("department"),
-        score=float(score),
-        snippets=snippets(body["text"], language, contexts, wanted.get(language, wanted["fr"]), [(s, e, frozenset(c)) for s, e, c in body.get("entities", ())],
-                          body.get("unread", 0)),
+        score=float(score) if score is not None else None,
+        snippets=stored_snippets(doc, wanted, view_field("body", view)),
     )
 
 
-def _facets(searcher: tantivy.Searcher, query: Query, view: str) -> dict[str, dict[str, int]]:
+def _facets(searcher: tantivy.Searcher, query: Query, view: str) -> tuple[dict[str, dict[str, int]], int]:
+    """The facets of the matching documents, and how many patients those documents belong to:
+    counted exactly (one bucket a patient) up to Tantivy's bucket limit, estimated beyond it
+    (HyperLogLog, ``cardinality``) rather than failing the search."""
     fields = {name: view_field("year", view) if name == "year" else name for name in FACETS}  # years of the view's dates
     spec = {name: {"terms": {"field": fields[name], "size": 200}} for name in FACETS}
-    result = searcher.aggregate(query, spec)
+    try:
+        result = searcher.aggregate(query, {**spec, "persons": {"terms": {"field": "person_id", "size": PERSON_BUCKETS}}})
+        persons = len(result["persons"]["buckets"])
+    except ValueError:  # more patients than buckets
+        result = searcher.aggregate(query, {**spec, "persons": {"cardinality": {"field": "person_id"}}})
+        persons = int(result["persons"]["value"] or 0)
     facets = {}
     for name in FACETS:
         buckets = result.get(name, {}).get("buckets", [])
         facets[name] = {str(int(b["key"]) if isinstance(b["key"], float) else b["key"]): b["doc_count"] for b in buckets if b["key"] != ""}
-    return facets
-
+    return facets, persons

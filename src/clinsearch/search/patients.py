@@ -21,6 +21,7 @@ from tantivy import Occur, Query
 
 from clinsearch.search.index import SCHEMA, day_number, from_day_number, view_field
 from clinsearch.search.query import And, Filter, Node, Not, Or
+from clinsearch.search.snippets import Snippet, stored_snippets
 from clinsearch.search.translate import Translator, leaf_query, leaves, top_filters
 
 DOCUMENT_SOURCES = ("notes", "imaging", "articles")
@@ -55,10 +56,11 @@ class PatientHit:
     last_date: dt.date | None
     why: list[Reason] = field(default_factory=list)
     documents: list[dict] = field(default_factory=list)  # the best supporting documents (identified view only)
+    snippet: Snippet | None = None  # from the best supporting document (the view's text: pseudonymised for researchers)
 
     def as_dict(self) -> dict:
         return {"person_id": self.person_id, "hits": self.hits, "coded": self.coded, "last_date": self.last_date.isoformat() if self.last_date else None,
-                "why": [r.as_dict() for r in self.why], "documents": self.documents}
+                "why": [r.as_dict() for r in self.why], "documents": self.documents, "snippet": self.snippet.as_dict() if self.snippet else None}
 
 
 def written(leaf) -> str:
@@ -93,13 +95,19 @@ class PatientSearch:
         self.searcher = translator.searcher
         self._scope: list = []  # filters of a patient search by sets (patients_by_sets)
         self._everyone: set[int] | None = None
+        self._wanted: dict | None = None
 
-    def patients(self, tree: Node, limit: int, offset: int) -> tuple[list[PatientHit], int]:
-        """(the page of patients, how many match)."""
+    def patients(self, tree: Node, limit: int, offset: int, sort: str = "relevance", wanted: dict | None = None) -> tuple[list[PatientHit], int]:
+        """(the page of patients, how many match); ``sort="date"``: the latest matching document
+        first (every matching patient's support is counted then, as with filters); ``wanted``:
+        what the best document's snippet highlights (``engine._wanted``)."""
+        self._wanted = wanted
         filters, rest = top_filters(tree)
-        if filters or self.translator.departments:
+        if filters or self.translator.departments or sort == "date":
             # a patient's document spans departments: a department restriction is a filter
             ranked = self.patients_by_sets(filters, rest)
+            if sort == "date":
+                ranked.sort(key=lambda h: (h.last_date is None, -(day_number(h.last_date) if h.last_date else 0), -h.hits, h.person_id))
             page = ranked[offset: offset + limit]
             self._why(rest, page, self._scope)  # the reasons and best documents of the page's patients only
             self._documents(rest, page, self._scope)
@@ -169,11 +177,12 @@ class PatientSearch:
             hit.why += [Reason(name, False, False, excluded=True) for name in excluded]
 
     def _documents(self, rest: Node | None, page: list[PatientHit], scope: list) -> None:
-        """In the identified view, the best supporting documents of each patient of ``page`` (a
-        researcher's rows say which terms, not which documents: their number is blurred)."""
+        """The best supporting documents of each patient of ``page``, and the first one's best
+        snippet; a researcher's rows get the snippet only (of the pseudonymised text): they say
+        which terms, not which documents, whose number is blurred."""
         view = self.translator.view
         positives = supporting(rest)
-        if view != "identified" or not positives:
+        if not positives:
             return
         restricted = [*scope, *([] if scope else self.translator.restriction)]
         support = Query.boolean_query([(Occur.Should, leaf_query(leaf, view)) for leaf in positives])
@@ -191,6 +200,10 @@ class PatientSearch:
         for hit in supported:
             for address in best.get(hit.person_id, []):
                 doc = self.searcher.doc(address)
+                if hit.snippet is None and self._wanted:
+                    hit.snippet = next(iter(stored_snippets(doc, self._wanted, view_field("body", view))), None)
+                if view != "identified":
+                    continue
                 day = from_day_number(doc.get_first(view_field("date", view)))
                 hit.documents.append({"source": doc.get_first("source"), "id": doc.get_first("id"),
                                       "note_id": doc.get_first("id") if doc.get_first("source") == "notes" else None,

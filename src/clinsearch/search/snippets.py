@@ -12,6 +12,7 @@ pulmonaire]" labelled *negated*, a bare ``EP`` never shows it.
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass, field
 
 from clinsearch.search import analysis
@@ -127,3 +128,24 @@ def _clip(text: str, begin: int, stop: int) -> tuple[str, int, int]:
     suffix = "…" if stop < len(text) else ""
     piece = text[begin:stop].replace("\n", " ").replace("\r", " ")
     return prefix + piece + suffix, begin - len(prefix), stop
+
+
+def _stored(doc, body_field: str) -> tuple[str, str, list, list, int]:
+    """(text, language, contexts, entities, unread) of a document of the index (a
+    ``tantivy.Document``), from its stored body in ``body_field`` (the view's)."""
+    body = json.loads(bytes(doc.get_first(body_field)).decode("utf-8"))
+    entities = [(s, e, frozenset(c)) for s, e, c in body.get("entities", ())]
+    return body["text"], doc.get_first("language") or "fr", [tuple(c) for c in body["contexts"]], entities, body.get("unread", 0)
+
+
+def stored_snippets(doc, wanted: dict[str, list[Wanted]], body_field: str) -> list[Snippet]:
+    """The snippets of a document of the index (a researcher's come from the pseudonymised body)."""
+    text, language, contexts, entities, unread = _stored(doc, body_field)
+    return snippets(text, language, contexts, wanted.get(language, wanted["fr"]), entities, unread)
+
+
+def stored_marks(doc, wanted: dict[str, list[Wanted]], body_field: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """A document's whole text as the index holds it and every wanted occurrence in it (what the
+    opened note marks: the same matching as the snippets, synonyms and abbreviations included)."""
+    text, language, contexts, entities, unread = _stored(doc, body_field)
+    return text, occurrences(text, language, contexts, wanted.get(language, wanted["fr"]), entities, unread)
