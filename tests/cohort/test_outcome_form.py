@@ -51,7 +51,7 @@ def test_the_outcome_is_built_with_the_criterion_form_and_evaluated(page):
     assert added.status_code == 200
     built = outcome_of(added.text)
     assert built == {"name": "IDM après l'index", "inclusion": [{"type": "condition", "codes": ["I21*", "SNOMED:22298006"], "window": {"from": 1, "to": 3650}}]}
-    assert "condition I21* SNOMED:22298006, from 1 days after to 3650 days after" in html.unescape(added.text)
+    assert "diagnostic I21* SNOMED:22298006, de 1 jours après à 3650 jours après" in html.unescape(added.text)
 
     second = c.post("/evaluate", data={**step, "outcome": json.dumps(built), "action": "add-outcome", "type": "measurement", "code": "4548-4",
                                        "min": "7", "unit": "%", "bounds": "strict", "value_of": "max", "window_from": "0"})

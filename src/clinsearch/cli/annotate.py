@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from clinsearch.cli.console import echo_json, fail, out
+from clinsearch.cli.progress import StageBars
 
 
 @click.command("annotate")
@@ -26,9 +27,14 @@ def annotate_command(text: str | None, file: Path | None, lines: Path | None, la
         raise click.UsageError("give exactly one of TEXT, --file F or --lines F")
     try:
         if lines is not None:
-            for number, line in enumerate(_read(lines).splitlines(), start=1):
-                line_text, line_terms = _line(line, lines, number)
-                click.echo(json.dumps({"entities": [e.as_dict() for e in annotate_text(line_text, lang, (*terms, *line_terms))]}, ensure_ascii=False))
+            texts = _read(lines).splitlines()
+            # a bar (notes/s, time left) on a terminal only: stdout is JSON lines another program may read
+            with StageBars(enabled=True, plain=False) as progress:
+                progress("nlp", 0, len(texts))
+                for number, line in enumerate(texts, start=1):
+                    line_text, line_terms = _line(line, lines, number)
+                    click.echo(json.dumps({"entities": [e.as_dict() for e in annotate_text(line_text, lang, (*terms, *line_terms))]}, ensure_ascii=False))
+                    progress("nlp", number, len(texts))
             return
         entities = annotate_text(text if text is not None else _read(file), lang, terms)
     except ValueError as exc:

@@ -18,10 +18,18 @@ from clinsearch.cohort.build import BIRTH, SEX, Cohort
 
 TOP = 10
 MEASUREMENTS = "Measurements: median [IQR] of the latest value on or before the index date"
+# The table's words in French (English is what the code below writes: the command line's and the API's).
+FRENCH = {
+    "Patients": "Patients", "Age at index": "Âge à la date index", "Sex": "Sexe", "Conditions": "Diagnostics", "Drugs": "Médicaments",
+    MEASUREMENTS: "Mesures : médiane [EIQ] de la dernière valeur jusqu'à la date index",
+    "mean (SD), years": "moyenne (ET), ans", "median [IQR], years": "médiane [EIQ], ans", "min-max, years": "min-max, ans",
+    "female": "femme", "male": "homme", "unknown": "inconnu", "no unit": "sans unité",
+}
 
 
-def table_one(store, cohorts: list[Cohort], *, blur: Callable[[int], int | str] | None = None) -> dict:
-    """``{"columns": [names], "rows": [{"section", "label", "values": [one per cohort]}]}``."""
+def table_one(store, cohorts: list[Cohort], *, blur: Callable[[int], int | str] | None = None, lang: str = "en") -> dict:
+    """``{"columns": [names], "rows": [{"section", "label", "values": [one per cohort]}]}``;
+    ``lang="fr"``: headings and labels in French, numbers written the French way (12,5 %)."""
     described = [_describe(store, cohort) for cohort in cohorts]
     rows: list[dict] = []
     sections = ("Patients", "Age at index", "Sex", "Conditions", "Drugs", MEASUREMENTS)
@@ -37,7 +45,20 @@ def table_one(store, cohorts: list[Cohort], *, blur: Callable[[int], int | str] 
         for key in keys:
             values = [_cell(d[section].get(key, (None, None))[1], d["n"], blur) for d in described]
             rows.append({"section": section, "label": labels[key], "values": values})
+    if lang == "fr":
+        rows = [{"section": FRENCH[r["section"]], "label": _french(r["label"]), "values": [_french_number(v) for v in r["values"]]} for r in rows]
     return {"columns": [c.definition.name for c in cohorts], "rows": rows}
+
+
+def _french(label: str) -> str:
+    if label in FRENCH:
+        return FRENCH[label]
+    return label[: -len("no unit")] + FRENCH["no unit"] if label.endswith(", no unit") else label
+
+
+def _french_number(text: str) -> str:
+    """``1,234 (12.5 %)`` as French writes it: ``1 234 (12,5 %)`` (a narrow space for thousands)."""
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def _cell(stat: dict | None, total: int, blur) -> str:

@@ -25,14 +25,18 @@ AGE_BANDS = ((0, 50, "<50"), (50, 60, "50-59"), (60, 70, "60-69"), (70, 200, "70
 
 def from_cohort(store, data: Path, cohort: Definition, outcome: dict, score_name: str, *, region: str = "low",
                 persons: tuple[int, ...] | None = None, departments: tuple[str, ...] | None = None,
-                pseudonymised: bool = False) -> tuple[Dataset, dict]:
+                pseudonymised: bool = False, on_step=None) -> tuple[Dataset, dict]:
     """(the evaluation data, what was done: cohort size, outcome, scores not computed and why).
-    ``pseudonymised``: the cohorts are built as a researcher's (``cohort.build``)."""
+    ``pseudonymised``: the cohorts are built as a researcher's (``cohort.build``). ``on_step``
+    is told ``"reading"`` then ``"scoring"`` (the web page's progress)."""
+    step = on_step or (lambda name: None)
+    step("reading")
     members = build(store, data, cohort, persons=persons, departments=departments, pseudonymised=pseudonymised).members
     outcome_definition = read({"name": outcome.get("name", "outcome"), "inclusion": outcome.get("inclusion", [])}, indexed=True)
     with_outcome = {p for p, _ in build(store, data, outcome_definition, index_dates=members, persons=persons, departments=departments,
                                       pseudonymised=pseudonymised).members}
     rows, reasons = [], Counter()
+    step("scoring")
     for scored in score_members(store, score_name, members, region=region):
         if scored["value"] is None:
             for reason in scored["not_computed_because"].split("; "):

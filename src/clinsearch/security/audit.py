@@ -45,11 +45,70 @@ CREATE TABLE IF NOT EXISTS audit (
     previous TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_session (
+    username TEXT NOT NULL,
+    session TEXT NOT NULL,
+    entry INTEGER NOT NULL,
+    started TEXT NOT NULL,
+    PRIMARY KEY (username, session)
+);
+CREATE TABLE IF NOT EXISTS audit_folded (
+    entry INTEGER NOT NULL,
+    at TEXT NOT NULL
+);
 """
+SESSION_HOURS = 1  # a session of live counts older than this starts a new entry
 FIELDS = ("id", "at", "username", "role", "action", "target", "purpose", "details", "previous")
 
 
 ANCHOR = "CLINSEARCH_AUDIT_ANCHOR"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which entries to read, as SQL (the filters of the audit page and its CSV export).
+
+    ``since`` / ``until``: days (``YYYY-MM-DD``, UTC), both included. ``subjects``: pairs
+    (action, target pattern) of which one must match, the pattern a SQL ``LIKE`` pattern whose
+    ``\\`` escapes (``like_escape``) -- how a patient is found among targets that name them in
+    several ways, without the log knowing what a patient is. ``None`` keeps every entry, ``()``
+    none (a patient the warehouse does not know)."""
+
+    user: str | None = None
+    action: str | None = None
+    since: str | None = None
+    until: str | None = None
+    subjects: tuple[tuple[str, str], ...] | None = None
+
+    def sql(self) -> tuple[str, list]:
+        parts, values = [], []
+        if self.user:
+            parts.append("username = ?")
+            values.append(self.user)
+        if self.action:
+            parts.append("action = ?")
+            values.append(self.action)
+        if self.since:
+            parts.append("at >= ?")
+            values.append(_day(self.since).isoformat())
+        if self.until:
+            parts.append("at < ?")
+            values.append((_day(self.until) + dt.timedelta(days=1)).isoformat())
+        if self.subjects is not None:
+            parts.append("(" + (" OR ".join("(action = ? AND target LIKE ? ESCAPE '\\')" for _ in self.subjects) or "1 = 0") + ")")
+            for action, pattern in self.subjects:
+                values += [action, pattern]
+        return (" WHERE " + " AND ".join(parts) if parts else ""), values
+
+
+def like_escape(text: str) -> str:
+    """``text`` as a literal inside a ``LIKE`` pattern (``Filter.subjects``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _day(text: str) -> dt.date:
+    """A day of a filter; ``ValueError`` for anything else."""
+    return dt.date.fromisoformat(str(text)[:10])
 
 
 @dataclass
@@ -105,15 +164,51 @@ class AuditLog:
                 os.fsync(handle.fileno())
         return entry
 
-    def count_since(self, username: str, actions: tuple[str, ...], since: dt.datetime) -> int:
-        """How many entries of ``username`` with one of ``actions`` were written after ``since``."""
-        marks = ",".join("?" * len(actions))
-        return self.con.execute(f"SELECT count(*) FROM audit WHERE username = ? AND action IN ({marks}) AND at > ?",
-                                [username, *actions, since.isoformat(timespec="microseconds")]).fetchone()[0]
+    def append_once(self, session: str, username: str, role: str, action: str, target: str, purpose: str = "",
+                    details: dict | None = None) -> tuple[int, bool]:
+        """One entry per ``session`` of ``username`` (the live counts of one editing of a form):
+        the first call appends the entry, later ones (within ``SESSION_HOURS``) are folded into it
+        -- each recorded with its time in ``audit_folded``, so that ``count_since`` (the query
+        budget) and the audit page still count every one. Returns (entry id, appended now)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with WRITE_LOCK:
+            found = self.con.execute("SELECT entry, started FROM audit_session WHERE username = ? AND session = ?", [username, session]).fetchone()
+            if found and dt.datetime.fromisoformat(found[1]) > now - dt.timedelta(hours=SESSION_HOURS):
+                self.con.execute("INSERT INTO audit_folded (entry, at) VALUES (?, ?)", [found[0], now.isoformat(timespec="microseconds")])
+                return found[0], False
+            entry = self._append(username, role, action, target, purpose, details)
+            self.con.execute("INSERT OR REPLACE INTO audit_session (username, session, entry, started) VALUES (?, ?, ?, ?)",
+                             [username, session, entry["id"], entry["at"]])
+            return entry["id"], True
 
-    def entries(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        rows = self.con.execute(f"SELECT {', '.join(FIELDS)}, hash FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset]).fetchall()
+    def folded(self, entries: list[int]) -> dict[int, int]:
+        """How many later calls each of ``entries`` stands for (``append_once``)."""
+        if not entries:
+            return {}
+        marks = ",".join("?" * len(entries))
+        return dict(self.con.execute(f"SELECT entry, count(*) FROM audit_folded WHERE entry IN ({marks}) GROUP BY entry", list(entries)))
+
+    def count_since(self, username: str, actions: tuple[str, ...], since: dt.datetime) -> int:
+        """How many entries of ``username`` with one of ``actions`` were written after ``since``,
+        the calls folded into an entry (``append_once``) each counted."""
+        marks, at = ",".join("?" * len(actions)), since.isoformat(timespec="microseconds")
+        written = self.con.execute(f"SELECT count(*) FROM audit WHERE username = ? AND action IN ({marks}) AND at > ?",
+                                   [username, *actions, at]).fetchone()[0]
+        folded = self.con.execute(f"SELECT count(*) FROM audit_folded f JOIN audit a ON a.id = f.entry "
+                                  f"WHERE a.username = ? AND a.action IN ({marks}) AND f.at > ?", [username, *actions, at]).fetchone()[0]
+        return written + folded
+
+    def entries(self, limit: int = 100, offset: int = 0, where: Filter | None = None) -> list[dict]:
+        """The latest entries (newest first) that ``where`` keeps."""
+        clause, values = (where or Filter()).sql()
+        rows = self.con.execute(f"SELECT {', '.join(FIELDS)}, hash FROM audit{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                [*values, limit, offset]).fetchall()
         return [dict(zip((*FIELDS, "hash"), row)) for row in rows]
+
+    def count(self, where: Filter | None = None) -> int:
+        """How many entries ``where`` keeps (the audit page's paging)."""
+        clause, values = (where or Filter()).sql()
+        return self.con.execute(f"SELECT count(*) FROM audit{clause}", values).fetchone()[0]
 
     def verify(self) -> Verification:
         problems, previous, expected_id, count = [], GENESIS, 1, 0

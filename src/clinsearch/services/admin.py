@@ -2,28 +2,101 @@
 
 from __future__ import annotations
 
-from clinsearch.security.audit import AuditLog, Verification
+import csv
+import io
+
+from clinsearch.security.audit import AuditLog, Filter, Verification, like_escape
 from clinsearch.security.sessions import Sessions
 from clinsearch.security.users import Principal, Users
 from clinsearch.nlp.pseudonymize import pseudonymize
-from clinsearch.services.access import Request, audit, pseudonym, require_admin
+from clinsearch.services.access import Request, audit, person_of_pseudonym, pseudonym, require_admin
+from clinsearch.services.errors import QueryError
 
 
 # Actions whose target (or its last word) is a person id: the admin sees the patient's pseudonym.
-PERSON_TARGETS = ("patient", "score", "scores")
+PERSON_TARGETS = ("patient", "summary", "score", "scores")
 
 
-def audit_entries(request: Request, limit: int = 100, offset: int = 0) -> list[dict]:
-    """The latest entries, as an administrator may read them: who did what and why, the patients
-    named by pseudonym and free text (queries, cohort names) pseudonymised -- an admin reads no
-    patient data, the audit log included."""
+CSV_COLUMNS = ("id", "at", "username", "role", "action", "target", "purpose", "details", "live_counts", "hash")
+CSV_MAX = 100_000  # entries in one export
+
+
+def audit_entries(request: Request, limit: int = 100, offset: int = 0, *, user: str | None = None, patient: str | None = None,
+                  action: str | None = None, since: str | None = None, until: str | None = None) -> list[dict]:
+    """The latest entries that the filters keep, as an administrator may read them: who did what
+    and why, the patients named by pseudonym and free text (queries, cohort names) pseudonymised
+    -- an admin reads no patient data, the audit log included. ``patient``: a pseudonym as the
+    page shows it; ``since``/``until``: days (YYYY-MM-DD), included. ``live_counts``: the later
+    live counts folded into an entry (one per editing session of the cohort form)."""
+    return audit_search(request, limit, offset, user=user, patient=patient, action=action, since=since, until=until)["entries"]
+
+
+def audit_search(request: Request, limit: int = 100, offset: int = 0, **filters) -> dict:
+    """``audit_entries`` with the number of entries the filters keep (``total``): the page's paging."""
     require_admin(request)
+    where = audit_filter(request, **filters)
     log = AuditLog(request.data)
     try:
-        entries = log.entries(limit, offset)
+        entries, total = log.entries(limit, offset, where), log.count(where)
+        folded = log.folded([e["id"] for e in entries])
     finally:
         log.close()
-    return [{**e, "target": _target(request, e["action"], e["target"]), "details": pseudonymize(e["details"]).text} for e in entries]
+    shown = [{**e, "target": _target(request, e["action"], e["target"]), "details": pseudonymize(e["details"]).text,
+              "live_counts": folded.get(e["id"], 0)} for e in entries]
+    return {"entries": shown, "total": total, "limit": limit, "offset": offset}
+
+
+def audit_filter(request: Request, user: str | None = None, patient: str | None = None, action: str | None = None,
+                 since: str | None = None, until: str | None = None) -> Filter:
+    """The filters as the log reads them. A patient (by pseudonym) becomes the targets that name
+    them: ``patient ID`` (refusals), ``ID`` or ``... ID`` (record, scores), the pseudonym itself
+    (a researcher's request). Raises ``QueryError`` for a day that is not YYYY-MM-DD."""
+    for name, day in (("since", since), ("until", until)):
+        if day and not _is_day(day):
+            raise QueryError(f"{name}: {day[:20]!r} is not a day (YYYY-MM-DD)")
+    subjects = None
+    if patient and patient.strip():
+        subjects = _patient_subjects(request, patient.strip()[:40])
+    return Filter(user=(user or "").strip()[:64] or None, action=(action or "").strip()[:64] or None, since=since or None, until=until or None,
+                  subjects=subjects)
+
+
+def _patient_subjects(request: Request, alias: str) -> tuple[tuple[str, str], ...]:
+    person_id = person_of_pseudonym(request.data, alias)
+    named = (("patient", like_escape(alias)), ("refused", "patient " + like_escape(alias)))
+    if person_id is None:
+        return named
+    pid = str(person_id)
+    return (*named, *((a, pid) for a in PERSON_TARGETS), *((a, "% " + pid) for a in PERSON_TARGETS), ("refused", "patient " + pid))
+
+
+def _is_day(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def audit_csv(request: Request, **filters) -> bytes:
+    """The entries the filters keep as CSV (UTF-8 with a BOM, for spreadsheets), newest first;
+    a cell starting with = + - @ (or a tab or carriage return) gets a leading quote so that a
+    spreadsheet does not run it as a formula. The export is itself audited."""
+    found = audit_search(request, CSV_MAX, 0, **filters)
+    audit(request, "audit-export", "audit log", {k: v for k, v in filters.items() if v})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for entry in found["entries"]:
+        writer.writerow([_cell(entry[c]) for c in CSV_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value) -> str:
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _target(request: Request, action: str, target: str) -> str:
@@ -102,6 +175,14 @@ def open_sessions(request: Request, username: str) -> int:
         sessions.close()
 
 
-def audit_page(request: Request, limit: int = 200) -> dict:
-    """What the audit page shows: the verification, the latest entries, the users."""
-    return {"verification": verify_audit(request), "entries": audit_entries(request, limit), "users": users(request)}
+def audit_page(request: Request, limit: int = 50, offset: int = 0, **filters) -> dict:
+    """What the audit page shows: the verification, the entries the filters keep (a page of
+    them), the users, and the actions one may filter on."""
+    found = audit_search(request, limit, offset, **filters)
+    return {"verification": verify_audit(request), **found, "users": users(request), "filters": filters, "actions": ACTIONS}
+
+
+# The actions written to the log (the page's filter menu).
+ACTIONS = ("search", "patient", "summary", "note", "cohort", "cohort-count", "cohort-export", "cohort-save", "score", "scores", "score-cohort",
+           "score-export", "evaluate", "evaluate-cohort", "refused", "user-add", "user-disable", "user-enable", "user-passwd", "user-remove",
+           "user-revoke", "quarantine-list", "quarantine-show", "quarantine-clear", "audit-export")

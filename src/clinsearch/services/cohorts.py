@@ -6,6 +6,9 @@ index dates and blurred counts, and pseudonymised exports."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,9 +18,11 @@ from clinsearch.cohort.build import build
 from clinsearch.cohort.definition import DefinitionError, load, read
 from clinsearch.cohort.definition import schema as definition_schema
 from clinsearch.cohort.describe import table_one
+from clinsearch.cohort import labels
 from clinsearch.cohort.export import export, form_of
 from clinsearch.cohort.saved import CohortOwned, SavedCohorts
 from clinsearch.config import secret_key
+from clinsearch.security.audit import AuditLog
 from clinsearch.nlp.pseudonymize import date_shift
 from clinsearch.services.access import (AccessDenied, NotFound, Request, audit, blur, note_scope, pseudonym, refuse, require_patient_data, scope,
                                         shown_count, spend_query)
@@ -27,10 +32,12 @@ from clinsearch.warehouse.store import open_store
 EXPORT_FORMS = {"csv": "cohort.csv", "parquet": "cohort.parquet", "omop": "omop"}
 
 
-def cohort(request: Request, definition: dict, *, compare: dict | None = None, members: bool = True, export_to: Path | None = None) -> dict:
+def cohort(request: Request, definition: dict, *, compare: dict | None = None, members: bool = True, export_to: Path | None = None,
+           lang: str = "en") -> dict:
     """Build a cohort (and describe it, beside a second one with ``compare``) as the principal
     may see it. ``members=False``: the attrition only (the live counts of the cohort form).
-    ``export_to``: also export the cohort built (audited), under ``"export"``. Raises
+    ``export_to``: also export the cohort built (audited), under ``"export"``. ``lang``: the
+    language of the attrition's and Table 1's labels (the web pages give theirs). Raises
     DefinitionError for a definition that cannot run."""
     require_patient_data(request)
     identified = request.principal.identified
@@ -39,24 +46,57 @@ def cohort(request: Request, definition: dict, *, compare: dict | None = None, m
     audit(request, "cohort" if members else "cohort-count", parsed[0].name, {"definition": definition, **({"compare": compare} if compare else {})})
     with open_store(request.data, read_only=True) as store:
         built = [build(store, request.data, d, members=members, pseudonymised=not identified, **scope(request)) for d in parsed]
-        table = table_one(store, built, blur=None if identified else blur) if members else None
+        table = table_one(store, built, blur=None if identified else blur, lang=lang) if members else None
         if export_to is not None and not identified and small(built[0].size):
             raise AccessDenied(f"a cohort of fewer than {threshold()} patients is not exported to the researcher role")
         if export_to is not None:
             audit(request, "cohort-export", parsed[0].name, {"definition": definition, "form": form_of(export_to), "pseudonymised": not identified})
             exported = export(store, request.data, built[0], export_to, pseudonymised=not identified, **note_scope(request)).as_dict()
-    out = _view(request, built[0], members)
+    out = _view(request, built[0], members, lang)
     if export_to is not None:
         out["export"] = exported
     if table is not None:
         out["table_one"] = table
     if compare is not None:
-        out["compare"] = _view(request, built[1], False)
+        out["compare"] = _view(request, built[1], False, lang)
     return out
 
 
-def _view(request: Request, built, members: bool) -> dict:
+PREVIEW_SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def preview(request: Request, definition: dict, base: dict, session: str, lang: str = "en") -> dict:
+    """The live count of the cohort form: the attrition of ``definition`` (``base`` with the
+    criterion being typed), as the principal may see it.
+
+    One editing session writes one audit entry, not one per keystroke: the first count of a
+    session (``session``, a random id of the page, with the definition the criterion is added
+    to) is written with the definition counted and ``live_counts`` saying that the later counts
+    of the session are folded into it; each later count is kept beside the entry (its time) and
+    shown on the audit page with it. Every count is still spent from a researcher's budget and
+    blurred as any count. A session without a valid id is audited like any count."""
+    require_patient_data(request)
+    parsed = read(definition)
+    spend_query(request, parsed.name)
+    if not PREVIEW_SESSION.fullmatch(session or ""):
+        audit(request, "cohort-count", parsed.name, {"definition": definition})
+    else:
+        key = session + ":" + hashlib.sha256(json.dumps(base, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+        log = AuditLog(request.data)
+        try:
+            log.append_once(key, request.principal.username, request.principal.role, "cohort-count", parsed.name, request.purpose,
+                            {"definition": definition, "live_counts": {"session": session, "base": base,
+                                                                       "note": "live counts while a criterion is typed on base: the later ones are folded into this entry"}})
+        finally:
+            log.close()
+    with open_store(request.data, read_only=True) as store:
+        built = build(store, request.data, parsed, members=False, pseudonymised=not request.principal.identified, **scope(request))
+    return _view(request, built, False, lang)
+
+
+def _view(request: Request, built, members: bool, lang: str = "en") -> dict:
     out = built.as_dict()
+    out["attrition"] = labels.attrition(out["attrition"], built.definition, lang)
     if not members:
         out.pop("patients")
     if request.principal.identified:

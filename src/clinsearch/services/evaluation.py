@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import resources
 
+from clinsearch.cohort import labels
 from clinsearch.cohort.definition import read
 from clinsearch.evaluate.cohort import from_cohort
 from clinsearch.evaluate.data import EvaluationError, dataset
 from clinsearch.evaluate.defaults import DEFAULT_THRESHOLDS
 from clinsearch.evaluate.data import load as load_table
 from clinsearch.evaluate.report import render
+from clinsearch.evaluate.report_words import say  # noqa: F401 -- for the web face: the warnings in the page's language
 from clinsearch.evaluate.run import evaluate, probabilities
 from clinsearch.services.access import AccessDenied, Request, audit, blur, require_patient_data, scope, spend_query
 from clinsearch.services.disclosure import quotes_small_count, small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
 
+JOB_SECONDS = 900  # a finished job's page is kept this long
+MAX_JOBS = 100  # kept at most (the oldest finished ones forgotten first)
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes: a table of scores of a million patients is a few tens of MB
 COUNTS = ("n", "events", "rows", "flagged", "tp", "fp", "fn", "tn", "observed", "patients", "with_outcome", "not_computed")
 
@@ -28,11 +37,11 @@ def example_outcome() -> dict:
     return json.loads(resources.files("clinsearch.demo").joinpath("examples", "mace-outcome.json").read_text("utf-8"))
 
 
-def outcome_criteria(outcome: dict) -> list[str]:
+def outcome_criteria(outcome: dict, lang: str = "en") -> list[str]:
     """The outcome's criteria as the evaluation form lists them (``check`` first: raises
-    DefinitionError for an outcome that cannot run): label and window from the index date."""
+    DefinitionError for an outcome that cannot run): label and window from the index date, in ``lang``."""
     definition = read({"name": outcome.get("name") or "outcome", "inclusion": outcome.get("inclusion", [])}, indexed=True)
-    return [f"{c.label}" + (f", {c.window.describe()}" if c.window else "") for c in definition.inclusion]
+    return [labels.criterion(c, lang) + (f", {labels.window(c.window, lang)}" if c.window else "") for c in definition.inclusion]
 
 
 def read_upload(name: str, content: bytes):
@@ -63,14 +72,22 @@ def read_upload(name: str, content: bytes):
         raise EvaluationError(f"{name}: cannot read it as {'Parquet' if parquet else 'CSV'}: {first}") from None
 
 
-def evaluate_dataset(data, thresholds=None, rescale: str | None = None, report: bool = False, about: dict | None = None) -> dict:
+STEPS = ("reading", "scoring", "metrics", "report")  # what ``on_step`` is told, in this order
+
+
+def evaluate_dataset(data, thresholds=None, rescale: str | None = None, report: bool = False, about: dict | None = None,
+                     on_step=None, lang: str = "en") -> dict:
     """The measures of a dataset (``evaluate.data``); with ``report`` the HTML report under
-    ``"report_html"``. No warehouse data: used as is for a file on the command line."""
+    ``"report_html"`` (in ``lang``). No warehouse data: used as is for a file on the command line.
+    ``on_step(name)``: told each of ``STEPS`` as it starts (the web page's progress)."""
+    step = on_step or (lambda name: None)
+    step("metrics")
     result = evaluate(data, thresholds or DEFAULT_THRESHOLDS, rescale)
     if about:
         result["cohort"] = about
     if report:
-        result["report_html"] = render(data, result, probabilities(data, rescale)[0])
+        step("report")
+        result["report_html"] = render(data, result, probabilities(data, rescale)[0], lang=lang)
     return result
 
 
@@ -82,25 +99,27 @@ def evaluate_file(path, outcome: str, scores: list[str], groups: list[str] = (),
 
 
 def evaluate_table(request: Request, table, source: str, outcome: str, scores: list[str], groups: list[str] = (),
-                   thresholds=None, rescale: str | None = None, report: bool = False) -> dict:
+                   thresholds=None, rescale: str | None = None, report: bool = False, on_step=None, lang: str = "en") -> dict:
     """Evaluate scores the user brings (a table they uploaded): audited, no warehouse data read."""
     require_patient_data(request)
     audit(request, "evaluate", source, {"outcome": outcome, "scores": list(scores), "groups": list(groups)})
-    return evaluate_dataset(dataset(table, source, outcome, list(scores), list(groups)), thresholds, rescale, report)
+    if on_step:
+        on_step("reading")
+    return evaluate_dataset(dataset(table, source, outcome, list(scores), list(groups)), thresholds, rescale, report, on_step=on_step, lang=lang)
 
 
 def evaluate_cohort(request: Request, cohort: dict, outcome: dict, score_name: str, *, region: str = "low", thresholds=None,
-                    report: bool = False) -> dict:
+                    report: bool = False, on_step=None, lang: str = "en") -> dict:
     """Evaluate a score computed on a cohort of the warehouse against an outcome after each index
-    date, as the principal may see it."""
+    date, as the principal may see it (``on_step``, ``lang``: as ``evaluate_dataset``)."""
     require_patient_data(request)
     definition = read(cohort)
     spend_query(request, definition.name)
     audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region})
     with open_store(request.data, read_only=True) as store:
         data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, pseudonymised=not request.principal.identified,
-                                  **scope(request))
-    out = evaluate_dataset(data, thresholds, None, report, about)
+                                  on_step=on_step, **scope(request))
+    out = evaluate_dataset(data, thresholds, None, report, about, on_step=on_step, lang=lang)
     if not request.principal.identified:
         if small(out["n"]) or small(out["events"]) or small(out["n"] - out["events"]):
             # every measure (prevalence, net benefit, calibration) would let the small count follow
@@ -149,3 +168,59 @@ def _blur_counts(node) -> bool:
         for item in node:
             found_small = _blur_counts(item) or found_small
     return found_small
+
+
+# -- evaluations in the background: the web page shows their progress ---------------------------
+@dataclass
+class Job:
+    """An evaluation running for one login session (``owner``): its current step (of
+    ``STEPS``), and when done what it gave (``outcome()``: the page, or the error it raised)."""
+
+    owner: str
+    step: str | None = None
+    done: bool = False
+    finished: float = field(default=float("inf"))
+    _result: dict | None = None
+    _error: BaseException | None = None
+
+    def outcome(self) -> dict:
+        if self._error is not None:
+            raise self._error
+        return self._result or {}
+
+
+_JOBS: dict[str, Job] = {}
+_JOBS_LOCK = threading.Lock()
+_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="clinsearch-evaluation")
+
+
+def start_job(owner: str, work) -> str:
+    """Run ``work(on_step)`` (an evaluation taking ``on_step``) in the background for ``owner``
+    (the login session's token: no one else reads it); returns the job's id. The work does its
+    own access checks and audit, as when run in the request."""
+    job, state = secrets.token_urlsafe(16), Job(owner)
+    with _JOBS_LOCK:
+        now = time.monotonic()
+        for key in [k for k, v in _JOBS.items() if now - v.finished > JOB_SECONDS]:
+            del _JOBS[key]
+        while len(_JOBS) >= MAX_JOBS:
+            del _JOBS[min(_JOBS, key=lambda k: _JOBS[k].finished)]
+        _JOBS[job] = state
+
+    def run() -> None:
+        try:
+            state._result = work(lambda step: setattr(state, "step", step))
+        except Exception as exc:  # noqa: BLE001 -- kept for the page, which raises it where the request would have
+            state._error = exc
+        finally:
+            state.finished, state.done = time.monotonic(), True
+
+    _WORKERS.submit(run)
+    return job
+
+
+def job(key: str, owner: str | None) -> Job | None:
+    """The job ``key`` if ``owner`` started it."""
+    with _JOBS_LOCK:
+        found = _JOBS.get(key)
+    return found if found is not None and owner is not None and secrets.compare_digest(found.owner, owner) else None

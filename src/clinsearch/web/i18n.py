@@ -56,6 +56,10 @@ WORDS = {
         "score_columns": "Colonne(s) du score (une ou deux, séparées par des virgules)", "group_columns": "Colonnes de sous-groupes (facultatif)",
         "thresholds": "Seuils de risque", "rescale": "Score hors de [0, 1]", "evaluate_cohort": "Depuis une cohorte de l'entrepôt",
         "score": "Score", "outcome_definition": "Événement (critères, fenêtres en jours depuis la date index)", "no_saved_cohort": "Enregistrez d'abord une cohorte :",
+        "rescale_percent": "pourcentage (÷ 100)", "rescale_logistic": "régression logistique", "evaluating": "Évaluation en cours…",
+        "step_reading": "lecture des données", "step_scoring": "calcul du score", "step_metrics": "mesures", "step_report": "rapport",
+        "visit_inpatient": "hospitalisation", "visit_outpatient": "consultation", "visit_emergency": "urgences",
+        "where_population": "population", "where_index": "index", "where_inclusion": "inclusion", "where_exclusion": "exclusion",
     },
     "en": {
         "search": "Search", "search_button": "Search", "documents": "Documents", "patients": "Patients", "login": "Log in",
@@ -106,6 +110,10 @@ WORDS = {
         "score_columns": "Score column(s) (one or two, comma-separated)", "group_columns": "Subgroup columns (optional)",
         "thresholds": "Risk thresholds", "rescale": "Score outside [0, 1]", "evaluate_cohort": "From a cohort of the warehouse",
         "score": "Score", "outcome_definition": "Outcome (criteria, windows in days from the index date)", "no_saved_cohort": "Save a cohort first:",
+        "rescale_percent": "percent (÷ 100)", "rescale_logistic": "logistic regression", "evaluating": "Evaluating…",
+        "step_reading": "reading the data", "step_scoring": "computing the score", "step_metrics": "metrics", "step_report": "report",
+        "visit_inpatient": "inpatient", "visit_outpatient": "outpatient", "visit_emergency": "emergency",
+        "where_population": "population", "where_index": "index", "where_inclusion": "inclusion", "where_exclusion": "exclusion",
     },
 }
 LANGUAGES = tuple(WORDS)
