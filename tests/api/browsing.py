@@ -29,4 +29,4 @@ def log_in(page, server: str, username: str) -> None:
     page.get_by_label(re.compile("Mot de passe|Password")).fill(PASSWORDS[username])
     page.get_by_label(re.compile("Finalité|Purpose")).fill("démonstration")
     page.keyboard.press("Enter")  # the form is used from the keyboard
-    page.wait_for_url(re.compile(r"/search$"))
+    page.wait_for_url(re.compile(r"/(search|audit)$"))

@@ -31,7 +31,7 @@ def test_a_clinician_finds_confirmed_embolisms_opens_a_patient_and_reads_a_note(
     page.wait_for_url(re.compile(r"/patients/\d+$"))
     assert page.locator("h2", has_text="Documents").count() == 1
     shot(page, "patient")
-    page.locator("table a[href^='/notes/']").first.click()
+    page.locator("[data-testid=documents] a[href^='/notes/']").first.click()
     page.wait_for_url(re.compile(r"/notes/\d+$"))
     assert page.locator("pre.note mark").count() > 0
     shot(page, "note")
@@ -68,7 +68,7 @@ def test_a_researcher_sees_pseudonymised_text_and_blurred_counts(server, browser
     assert re.search(r"P-[0-9a-f]{10}", page.locator("main").inner_text())
     shot(page, "search-researcher")
     page.locator(".hit h3 a").first.click()
-    page.wait_for_url(re.compile(r"/notes/\d+$"))
+    page.wait_for_url(re.compile(r"/notes/\d+\?q=EP#first-hit$"))
     note = page.get_by_test_id("note-text").inner_text()
     assert "[NOM]" in note or "[PRÉNOM]" in note
     assert not re.search(r"IPP \d{10}", note)
@@ -131,7 +131,7 @@ def test_a_clinician_evaluates_score2_on_a_saved_cohort(server, browser):
     report = page.frame_locator("[data-testid=report]")
     report.locator("h1").wait_for()
     assert "score2" in report.locator("h1").inner_text()
-    assert report.locator("img[alt='calibration plot']").count() == 1
+    assert report.locator("img[alt='courbe de calibration']").count() == 1
     assert int(report.get_by_test_id("n").inner_text()) > 100
     shot(page, "evaluation")
     page.close()

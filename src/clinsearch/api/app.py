@@ -125,8 +125,9 @@ def create_api(data: Path) -> FastAPI:
 
     @app.get("/api/v1/search", tags=["search"])
     def search(auth: Auth, q: Annotated[str, Query(max_length=1000, description="A query in clinsearch's language (docs/search.md).")],
-               patients: bool = False, limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict:
-        return search_service.search(service_request(auth), q, patients=patients, limit=limit, offset=offset)
+               patients: bool = False, limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+               sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance") -> dict:
+        return search_service.search(service_request(auth), q, patients=patients, limit=limit, offset=offset, sort=sort)
 
     @app.get("/api/v1/patients/{key}", tags=["patients"])
     def patient(auth: Auth, key: Annotated[str, PathParam(max_length=64)]) -> dict:

@@ -92,7 +92,7 @@ def router(data: Path) -> APIRouter:
         except LoginRefused as exc:
             message = f"{t['username']} / {t['password']} ?" if exc.status == 401 else str(exc)
             return render(request, "login.html", exc.status, principal=None, csrf=expected, error=message)
-        response = RedirectResponse("/search", status_code=303)
+        response = RedirectResponse(admin_pages.landing(principal), status_code=303)
         response.set_cookie(COOKIE, found.token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
         response.delete_cookie(LOGIN_CSRF)
         return response
