@@ -49,12 +49,17 @@ def test_cohort_mode_refuses_bad_use(demo, tmp_path):
 def test_the_patient_page_shows_every_score_with_its_trail_to_clinicians_only(demo):
     clinician, _ = web_login(demo, "clinician")
     page = clinician.get("/patients/8").text
-    assert 'data-testid="scores"' in page
+    assert 'data-testid="scores"' in page and 'data-src="/patients/8/scores"' in page  # the scores come last, after the page
+    panel = clinician.get("/patients/8/scores").text
+    from clinsearch.services.access import command_line
+    from clinsearch.services.scores import score_panel
+
+    statuses = {s["score"]: s["status"] for s in score_panel(command_line(demo), "8")}
     for name in SCORES:
         if name != "score2-op":
-            assert f'data-score="{name}"' in page, name
-    assert "measurement" in page and "person 8: born" in page  # the trail
+            assert (f'data-score="{name}"' in panel) == (statuses[name] != "not_applicable"), name  # only the scores that apply
+    assert "measurement" in panel and "person 8: born" in panel  # the trail
     researcher, _ = web_login(demo, "researcher")
     found = researcher.get("/search?q=EP&patients=1").text
     alias = found.split("/patients/", 1)[1].split('"', 1)[0]
-    assert 'data-testid="scores"' not in researcher.get(f"/patients/{alias}").text
+    assert "data-score=" not in researcher.get(f"/patients/{alias}/scores").text
