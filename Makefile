@@ -12,7 +12,7 @@ BENCH_DEBIAN_PACKAGES ?= postgresql
 # The suites that touch the warehouse, run again with every warehouse on a throw-away PostgreSQL
 # server (the NLP's own tests, the architecture and docs checks do not touch it).
 POSTGRES_TESTS = tests/warehouse tests/ingest tests/cohort tests/search tests/scores tests/evaluate tests/services \
-	tests/security tests/api tests/terminology tests/demo tests/test_cli.py tests/nlp/test_run.py tests/nlp/test_spark.py
+	tests/security tests/api tests/terminology tests/demo tests/model tests/similar tests/test_cli.py tests/nlp/test_run.py tests/nlp/test_spark.py
 
 .PHONY: install system-deps test demo docs bench clean
 

@@ -81,10 +81,16 @@ def fresh_warehouse(request, monkeypatch):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of what only one backend has run on that backend's pass only (deselected, not skipped)."""
+    """Tests of what only one backend has run on that backend's pass only (deselected, not skipped).
+    The browser tests (those taking the ``browser`` fixture) are about the web face, not the
+    store: they run on the DuckDB pass only, the API tests over the same services on both."""
     other = "duckdb_only" if ON_POSTGRES else "postgresql_only"
-    kept = [item for item in items if item.get_closest_marker(other) is None]
-    deselected = [item for item in items if item.get_closest_marker(other) is not None]
+
+    def elsewhere(item) -> bool:
+        return item.get_closest_marker(other) is not None or (ON_POSTGRES and "browser" in getattr(item, "fixturenames", ()))
+
+    kept = [item for item in items if not elsewhere(item)]
+    deselected = [item for item in items if elsewhere(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -25,7 +25,7 @@ from tests.helpers import run_cli
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-CLI_COMMANDS = [[], ["ingest"], ["stats"], ["demo"], ["nlp"], ["nlp", "evaluate"], ["index"], ["search"], ["cohort"], ["evaluate"], ["score"], ["user", "add"], ["user", "list"], ["user", "disable"], ["user", "enable"], ["user", "passwd"], ["user", "remove"], ["user", "sessions"], ["audit", "verify"], ["serve"], ["annotate"], ["quarantine", "list"], ["quarantine", "show"], ["quarantine", "clear"]]
+CLI_COMMANDS = [[], ["ingest"], ["stats"], ["demo"], ["nlp"], ["nlp", "evaluate"], ["index"], ["search"], ["cohort"], ["evaluate"], ["score"], ["user", "add"], ["user", "list"], ["user", "disable"], ["user", "enable"], ["user", "passwd"], ["user", "remove"], ["user", "sessions"], ["audit", "verify"], ["serve"], ["annotate"], ["quarantine", "list"], ["quarantine", "show"], ["quarantine", "clear"], ["similar"], ["model", "train"], ["model", "apply"], ["model", "list"], ["model", "show"]]
 CLI_DOC = DOCS / "cli.md"
 REGENERATE = "python -m tests.test_docs"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, Response, UploadFile
+from fastapi import FastAPI, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -28,9 +28,10 @@ from clinsearch.services import warehouse as warehouse_service
 from clinsearch.services.choices import DEFAULT_THRESHOLDS, REGION_PATTERN
 from clinsearch.services.errors import HTTP_STATUS, LoginRefused
 from clinsearch.services.sessions import Principal, Session
-
-COOKIE = "clinsearch_session"
-
+from clinsearch.api import criteria as criteria_api
+from clinsearch.api import models as models_api
+from clinsearch.api import similar as similar_api
+from clinsearch.api.auth import COOKIE, Auth
 
 class Login(BaseModel):
     username: str = Field(max_length=64)
@@ -60,6 +61,7 @@ class CohortEvaluation(BaseModel):
     region: str = Field(default="low", pattern=REGION_PATTERN)
     thresholds: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=lambda: list(DEFAULT_THRESHOLDS), max_length=20)
     format: str = Field(default="json", pattern="^(json|html)$", description="json: the measures; html: the report.")
+    model: str | None = Field(default=None, max_length=64, description="A saved model's name: its predictions beside the score, compared on the same patients.")
 
 
 class Me(BaseModel):
@@ -69,20 +71,6 @@ class Me(BaseModel):
     patients: list[int]
     purpose: str
     csrf_token: str
-
-
-def session(request: Request) -> tuple[Session, Principal]:
-    """The logged-in session and its principal (401 without one; 403 on a state change without
-    the session's CSRF token)."""
-    found, principal = sessions.current(request.app.state.data, request.cookies.get(COOKIE))
-    if found is None:
-        raise HTTPException(401, "not logged in")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("x-csrf-token") != found.csrf:
-        raise HTTPException(403, "missing or wrong X-CSRF-Token")
-    return found, principal
-
-
-Auth = Annotated[tuple[Session, Principal], Depends(session)]
 
 
 def create_api(data: Path) -> FastAPI:
@@ -213,7 +201,7 @@ def create_api(data: Path) -> FastAPI:
     def evaluate_cohort(auth: Auth, body: CohortEvaluation) -> Response:
         """Evaluate a score computed on a cohort of the warehouse against an outcome after each index date."""
         result = evaluation.evaluate_cohort(service_request(auth), body.cohort, body.outcome, body.score_name, region=body.region,
-                                        thresholds=body.thresholds, report=body.format == "html")
+                                        thresholds=body.thresholds, report=body.format == "html", model=body.model)
         return _evaluation_response(result, body.format)
 
     @app.get("/api/v1/stats", tags=["warehouse"])
@@ -229,6 +217,8 @@ def create_api(data: Path) -> FastAPI:
         result = admin.verify_audit(service_request(auth))
         return {"ok": result.ok, "entries": result.entries, "problems": result.problems}
 
+    for area in (models_api, similar_api, criteria_api):
+        area.add(app, service_request)
     return app
 
 

@@ -23,12 +23,13 @@ from clinsearch.services.choices import DEFAULT_THRESHOLDS, REGIONS
 @click.option("--cohort", "cohort_file", type=click.Path(path_type=Path), help="Evaluate on a cohort of the warehouse instead of a file (a definition, see 'clinsearch cohort').")
 @click.option("--score-name", help="With --cohort: the score computed for each patient at the index date (e.g. score2).")
 @click.option("--outcome-definition", "outcome_file", type=click.Path(path_type=Path), help='With --cohort: JSON {"name", "inclusion": [criteria]} with windows from the index date.')
+@click.option("--model", "model", metavar="NAME", help="With --cohort: a saved model's predictions beside the score, compared on the same patients (paired DeLong test, both decision curves).")
 @click.option("--region", default="low", show_default=True, type=click.Choice(REGIONS), help="With --cohort: ESC risk region of SCORE2.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write the HTML report for clinicians (self-contained) here.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"n", "events", "missing", "scores": {...}, "groups": {...}, "comparison": {...}}.')
 @click.pass_obj
 def evaluate_command(data: Path, file: Path | None, outcome: str | None, scores: tuple[str, ...], groups: tuple[str, ...], thresholds: tuple[float, ...],
-                     rescale: str | None, cohort_file: Path | None, score_name: str | None, outcome_file: Path | None, region: str,
+                     rescale: str | None, cohort_file: Path | None, score_name: str | None, outcome_file: Path | None, model: str | None, region: str,
                      report_path: Path | None, as_json: bool) -> None:
     """Evaluate a score against observed outcomes: discrimination, calibration,
     net benefit, thresholds, subgroups.
@@ -48,7 +49,7 @@ def evaluate_command(data: Path, file: Path | None, outcome: str | None, scores:
     from clinsearch.files import atomic
     from clinsearch.services import evaluation
     from clinsearch.services.access import command_line
-    from clinsearch.services.errors import DefinitionError, EvaluationError, OutputError, ScoreInputError, WarehouseError
+    from clinsearch.services.errors import DefinitionError, EvaluationError, ModelError, OutputError, ScoreInputError, WarehouseError
 
     try:
         if cohort_file is not None:
@@ -60,8 +61,10 @@ def evaluate_command(data: Path, file: Path | None, outcome: str | None, scores:
 
             request = command_line(data)
             result = evaluation.evaluate_cohort(request, definition_of(request, str(cohort_file)), json_file(outcome_file), score_name, region=region,
-                                                thresholds=thresholds or None, report=report_path is not None)
+                                                thresholds=thresholds or None, report=report_path is not None, model=model)
         else:
+            if model:
+                raise click.UsageError("--model needs --cohort (a saved model scores the cohort's patients)")
             if file is None or not outcome or not scores:
                 raise click.UsageError("give FILE --outcome COL --score COL (or --cohort ...)")
             if len(scores) > 2:
@@ -70,7 +73,7 @@ def evaluate_command(data: Path, file: Path | None, outcome: str | None, scores:
         html = result.pop("report_html", None)
         if report_path and html is not None:
             atomic(report_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    except (EvaluationError, DefinitionError, ScoreInputError) as exc:
+    except (EvaluationError, DefinitionError, ScoreInputError, ModelError) as exc:
         fail(str(exc), code=1 if isinstance(exc, EvaluationError) else 2)
     except (WarehouseError, OutputError) as exc:
         fail(str(exc))

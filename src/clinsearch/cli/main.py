@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from clinsearch import __version__
-from clinsearch.cli import annotate, cohort, demo, evaluate, patient, score, search, serve, users, warehouse
+from clinsearch.cli import annotate, cohort, demo, evaluate, model, patient, score, search, serve, similar, users, warehouse
 from clinsearch.cli.quarantine import quarantine_group
 from clinsearch.cli.vocabulary import vocabulary_group
 from clinsearch.config import choose_warehouse, data_dir
@@ -31,9 +31,10 @@ def main(ctx: click.Context, data: Path | None, warehouse_url: str | None) -> No
 
 
 for command in (warehouse.ingest_command, warehouse.stats_command, warehouse.upgrade_command, warehouse.backup_command, warehouse.restore_command, demo.demo_command, warehouse.nlp_command, warehouse.index_command,
-                search.search_command, patient.patient_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
+                search.search_command, patient.patient_command, similar.similar_command, cohort.cohort_command, evaluate.evaluate_command, score.score_command, users.user_group,
                 users.audit_group, serve.serve_command, annotate.annotate_command):
     main.add_command(command)
 
 main.add_command(vocabulary_group)
 main.add_command(quarantine_group)
+main.add_command(model.model_group)

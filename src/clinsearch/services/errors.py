@@ -10,6 +10,9 @@ error                   meaning                                HTTP    exit code
 ``DefinitionError``     a cohort definition that cannot run    400     2
 ``ScoreInputError``     a score's input that is not valid      400     2
 ``EvaluationError``     a table that cannot be evaluated       400     1
+``TrainingError``       data a model cannot be trained on      400     1
+``ModelError``          a model name unknown, or a model file  400     2
+                        altered or of another scikit-learn
 ``SearchError``         the index is missing or unreadable     503     1
 ``WarehouseError``      the warehouse cannot be opened         503     1
 ``OutputError``         an output that cannot be written       --      1
@@ -21,6 +24,8 @@ error                   meaning                                HTTP    exit code
 from clinsearch.cohort.definition import DefinitionError
 from clinsearch.evaluate.data import EvaluationError
 from clinsearch.files import OutputError
+from clinsearch.model.saved import ModelError
+from clinsearch.model.train import TrainingError
 from clinsearch.scores.model import ScoreInputError
 from clinsearch.search.engine import SearchError
 from clinsearch.search.query import QueryError
@@ -29,9 +34,9 @@ from clinsearch.services.access import AccessDenied, NotFound
 from clinsearch.services.sessions import LoginRefused
 from clinsearch.warehouse.errors import WarehouseError
 
-__all__ = ["AccessDenied", "DefinitionError", "EvaluationError", "LoginRefused", "NotFound", "OutputError", "QueryError", "ScoreInputError",
-           "SearchError", "UserError", "WarehouseError"]
+__all__ = ["AccessDenied", "DefinitionError", "EvaluationError", "LoginRefused", "ModelError", "NotFound", "OutputError", "QueryError", "ScoreInputError",
+           "SearchError", "TrainingError", "UserError", "WarehouseError"]
 
 # The HTTP status of each error the API and the web pages answer with.
 HTTP_STATUS = {AccessDenied: 403, NotFound: 404, QueryError: 400, ScoreInputError: 400, SearchError: 503, WarehouseError: 503,
-               DefinitionError: 400, EvaluationError: 400, UserError: 400}
+               DefinitionError: 400, EvaluationError: 400, UserError: 400, TrainingError: 400, ModelError: 400}

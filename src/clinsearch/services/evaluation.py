@@ -22,6 +22,9 @@ from clinsearch.evaluate.data import load as load_table
 from clinsearch.evaluate.report import render
 from clinsearch.evaluate.report_words import say  # noqa: F401 -- for the web face: the warnings in the page's language
 from clinsearch.evaluate.run import evaluate, probabilities
+from clinsearch.model import saved
+from clinsearch.model.features import Spec
+from clinsearch.model.run import apply as apply_model
 from clinsearch.services.access import AccessDenied, Request, audit, blur, require_patient_data, scope, spend_query
 from clinsearch.services.disclosure import quotes_small_count, small, threshold, withheld_warnings
 from clinsearch.warehouse.store import open_store
@@ -109,26 +112,37 @@ def evaluate_table(request: Request, table, source: str, outcome: str, scores: l
 
 
 def evaluate_cohort(request: Request, cohort: dict, outcome: dict, score_name: str, *, region: str = "low", thresholds=None,
-                    report: bool = False, on_step=None, lang: str = "en") -> dict:
+                    report: bool = False, on_step=None, lang: str = "en", model: str | None = None) -> dict:
     """Evaluate a score computed on a cohort of the warehouse against an outcome after each index
-    date, as the principal may see it (``on_step``, ``lang``: as ``evaluate_dataset``)."""
+    date, as the principal may see it (``on_step``, ``lang``: as ``evaluate_dataset``); with
+    ``model`` (a saved model's name), that model's predictions beside the score, compared on the
+    same patients."""
     require_patient_data(request)
     definition = read(cohort)
+    pipeline = saved.load(request.data, model) if model else None
     spend_query(request, definition.name)
-    audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region})
+    audit(request, "evaluate-cohort", definition.name, {"cohort": cohort, "outcome": outcome, "score": score_name, "region": region, "model": model})
     with open_store(request.data, read_only=True) as store:
+        also = None
+        if pipeline is not None:
+            fitted, meta = pipeline
+
+            def also(members):
+                _, probabilities = apply_model(store, fitted, meta["columns"], Spec.of(meta["spec"]), members)
+                return {f"model {model}": {int(p): float(v) for (p, _), v in zip(members, probabilities)}}
+
         data, about = from_cohort(store, request.data, definition, outcome, score_name, region=region, pseudonymised=not request.principal.identified,
-                                  on_step=on_step, **scope(request))
+                                  on_step=on_step, also=also, **scope(request))
     out = evaluate_dataset(data, thresholds, None, report, about, on_step=on_step, lang=lang)
     if not request.principal.identified:
         if small(out["n"]) or small(out["events"]) or small(out["n"] - out["events"]):
             # every measure (prevalence, net benefit, calibration) would let the small count follow
             raise AccessDenied(f"fewer than {threshold()} patients, events or non-events: the evaluation is not shown to the researcher role")
-        _blur_evaluation(out)
+        blur_evaluation(out)
     return out
 
 
-def _blur_evaluation(out: dict) -> None:
+def blur_evaluation(out: dict) -> None:
     """The researcher's evaluation: every count suppressed or rounded (``disclosure``), wherever
     it is (groups, thresholds, the cohort); the measures of a group or threshold row resting on a
     small count (an O/E ratio, a net benefit, a PPV from 3 events) withheld with it; warnings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from clinsearch.web import words_admin, words_patient, words_search
+from clinsearch.web import words_admin, words_criteria, words_learning, words_model, words_patient, words_search, words_similar
 
 WORDS = {
     "fr": {
@@ -125,6 +125,6 @@ def words(lang: str) -> dict[str, str]:
     in a module of their own (``words_<area>.py``)."""
     lang = lang if lang in WORDS else "fr"
     merged = dict(WORDS[lang])
-    for area in (words_search, words_patient, words_admin):
+    for area in (words_search, words_patient, words_admin, words_model, words_similar, words_criteria, words_learning):
         merged.update(area.WORDS[lang])
     return merged

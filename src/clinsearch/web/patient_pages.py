@@ -1,13 +1,14 @@
 """The patient's pages: the summary (problems with their sources, what is kept apart, treatments,
 labs with their trends, the timeline), the scores panel (a fragment the summary loads last), and
-the drafted letter (read and edited in the page, downloaded as .docx or .html)."""
+the drafted letter (read and edited in the page, downloaded as .docx or .html), and the patients
+like this one (``/patients/{key}/similar``, docs/similar.md)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from clinsearch.services import scores, summary
+from clinsearch.services import scores, similar, summary
 from clinsearch.web.charts import PERIODS, timeline_svg, trend_svg
 from clinsearch.web.face import Face, lang
 from clinsearch.web.i18n import words
@@ -55,3 +56,10 @@ def add(routes: APIRouter, face: Face) -> None:
             return Response(made.content, media_type=made.media_type, headers={"Content-Disposition": f'attachment; filename="{made.filename}"'})
 
         return face.page(request, "letter.html", build=build)
+
+    @routes.get("/patients/{key}/similar")
+    def patient_similar(request: Request, key: str, limit: str = "10") -> Response:
+        """The patients most like this one, with what they share and what tells them apart."""
+        count = int(limit) if limit.isascii() and limit.isdigit() and len(limit) <= 3 else 10
+        count = max(1, min(count, similar.MAX_LIMIT))
+        return face.page(request, "similar.html", build=lambda service: {"r": similar.similar(service, key[:64], count, lang(request)), "key": key[:64]})

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clinsearch.services import access, sessions
 from clinsearch.services.errors import AccessDenied, LoginRefused, NotFound, SearchError, WarehouseError
-from clinsearch.web import admin_pages, patient_pages, search_pages, study_pages
+from clinsearch.web import admin_pages, criteria_pages, learning_pages, model_pages, patient_pages, search_pages, study_pages
 from clinsearch.web.face import LANG, Face
 from clinsearch.web.face import lang as _lang
 from clinsearch.web.i18n import LANGUAGES, words
@@ -109,6 +109,6 @@ def router(data: Path) -> APIRouter:
         return response
 
     face = Face(data, current, render, page)
-    for area in (search_pages, patient_pages, study_pages, admin_pages):
+    for area in (search_pages, patient_pages, study_pages, model_pages, criteria_pages, learning_pages, admin_pages):
         area.add(routes, face)
     return routes

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from clinsearch.services import access, cohorts, evaluation
+from clinsearch.services import access, cohorts, evaluation, models
 from clinsearch.services.choices import DEFAULT_THRESHOLDS
-from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, QueryError, SearchError
-from clinsearch.web import cohort_form
+from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, ModelError, QueryError, SearchError
+from clinsearch.web import cohort_form, jobs
 from clinsearch.web.face import Face, lang
 from clinsearch.web.i18n import words
 
@@ -110,21 +110,7 @@ def add(routes: APIRouter, face: Face) -> None:
         job = evaluation.start_job(found.token, lambda on_step: _evaluation(service, fields, name, content, on_step, language))
         return JSONResponse({"job": job, "progress": f"/evaluate/jobs/{job}", "page": f"/evaluate/jobs/{job}/page"}, status_code=202)
 
-    @routes.get("/evaluate/jobs/{job}")
-    def evaluate_progress(request: Request, job: str) -> Response:
-        found, _ = face.current(request)
-        state = evaluation.job(job, found.token if found else None)
-        if state is None:
-            return JSONResponse({"error": "no such job"}, status_code=404)
-        return JSONResponse({"step": state.step, "steps": list(evaluation.STEPS), "done": state.done})
-
-    @routes.get("/evaluate/jobs/{job}/page")
-    def evaluate_result(request: Request, job: str) -> Response:
-        found, _ = face.current(request)
-        state = evaluation.job(job, found.token if found else None)
-        if found is not None and (state is None or not state.done):
-            return RedirectResponse("/evaluate", status_code=303)
-        return face.page(request, "evaluate.html", build=lambda service: state.outcome())
+    jobs.add(routes, face, "/evaluate", evaluation.STEPS, "evaluate.html")
 
 
 async def _evaluate_form(request: Request) -> tuple[dict, str, bytes]:
@@ -154,13 +140,13 @@ def _evaluation(service: access.Request, fields: dict, name: str, content: bytes
                 return _evaluate_state(service, kept, None, outcome, lang=language)
             saved = cohorts.saved_cohorts(service, fields.get("cohort", "")[:200])
             result = evaluation.evaluate_cohort(service, saved["definition"], outcome, fields.get("score_name", "score2"), region=fields.get("region", "low"),
-                                                thresholds=thresholds, report=True, on_step=on_step, lang=language)
+                                                thresholds=thresholds, report=True, on_step=on_step, lang=language, model=fields.get("model") or None)
         else:
             scores = [x.strip() for x in fields.get("scores", "").split(",") if x.strip()][:2]
             groups = [x.strip() for x in fields.get("groups", "").split(",") if x.strip()][:10]
             result = evaluation.evaluate_table(service, evaluation.read_upload(name or "upload.csv", content), name or "upload", fields.get("outcome_column", ""),
                                                scores, groups, thresholds, fields.get("rescale") or None, report=True, on_step=on_step, lang=language)
-    except (EvaluationError, DefinitionError, QueryError, SearchError) as exc:
+    except (EvaluationError, DefinitionError, QueryError, SearchError, ModelError) as exc:
         return _evaluate_state(service, fields, str(exc), lang=language)
     return {**_evaluate_state(service, fields, None, lang=language), "report": result.get("report_html"),
             "warnings": [evaluation.say(w, language) for w in result["warnings"]]}
@@ -202,7 +188,7 @@ def _evaluate_state(service: access.Request, fields: dict, error: str | None, ou
         labels = evaluation.outcome_criteria(outcome, lang)
     except (DefinitionError, QueryError) as exc:
         labels, error = [], error or str(exc)
-    return {"fields": fields, "error": error, "saved": cohorts.saved_cohorts(service), "report": None, "warnings": [],
+    return {"fields": fields, "error": error, "saved": cohorts.saved_cohorts(service), "report": None, "warnings": [], "saved_models": models.models(service) if service.principal.role in ("clinician", "researcher") else [],
             "outcome": outcome, "outcome_labels": labels, "outcome_json": json.dumps(outcome, ensure_ascii=False, indent=1),
             "default_thresholds": " ".join(map(str, DEFAULT_THRESHOLDS)), "steps": evaluation.STEPS}
 

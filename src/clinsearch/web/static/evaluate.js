@@ -1,6 +1,7 @@
-// The evaluation form, enhanced: instead of waiting 10 s on a blank page, the evaluation runs as
-// a job (POST /evaluate/jobs) whose steps are shown as they pass (GET /evaluate/jobs/ID, polled),
-// then its page opens. Without JavaScript, or if the job cannot start, the form posts as usual.
+// The evaluation and model forms, enhanced: instead of waiting 10 s on a blank page, the work runs
+// as a job (POST to the form's data-jobs, /evaluate/jobs by default) whose steps are shown as they
+// pass (GET .../jobs/ID, polled), then its page opens. Without JavaScript, or if the job cannot
+// start, the form posts as usual.
 (function () {
   "use strict";
   const box = document.getElementById("evaluate-progress");
@@ -22,7 +23,7 @@
     fetch(job.progress, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (state) {
-        if (state.error) { window.location.assign("/evaluate"); return; }
+        if (state.error) { window.location.assign(job.back); return; }
         if (state.step) show(state.step);
         if (state.done) { bar.value = bar.max; window.location.assign(job.page); return; }
         setTimeout(function () { poll(job); }, 250);
@@ -30,7 +31,7 @@
       .catch(function () { setTimeout(function () { poll(job); }, 1000); });
   }
 
-  document.querySelectorAll("form.evaluate").forEach(function (form) {
+  document.querySelectorAll("form.evaluate, form[data-jobs]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       const submitter = event.submitter;
       const action = submitter && submitter.name === "action" ? submitter.value : "evaluate";
@@ -39,11 +40,12 @@
       const data = new FormData(form);
       if (submitter && submitter.name) data.set(submitter.name, submitter.value);
       box.hidden = false;
-      show("reading");
-      document.querySelectorAll("form.evaluate button").forEach(function (b) { b.disabled = true; });
-      fetch("/evaluate/jobs", { method: "POST", body: data, credentials: "same-origin" })
+      show(items.length ? items[0].dataset.step : "");
+      document.querySelectorAll("form.evaluate button, form[data-jobs] button").forEach(function (b) { b.disabled = true; });
+      const back = form.getAttribute("action") || "/evaluate";
+      fetch(form.dataset.jobs || "/evaluate/jobs", { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
-        .then(poll)
+        .then(function (job) { job.back = back; poll(job); })
         .catch(function () { box.hidden = true; HTMLFormElement.prototype.submit.call(form); });
     });
   });
