@@ -169,13 +169,15 @@ def resolve(words: list[str]) -> click.Command:
     """The command ``clinsearch WORDS`` names, its arguments parsed as click would parse them (an
     unknown command or option, a bad choice, a missing required option raise)."""
     command: click.Command = main
-    context = click.Context(main, info_name="clinsearch")
+    # a context made by hand takes the command's settings only when given them (make_context would);
+    # without them the help option click caches on each command would lose its "-h"
+    context = click.Context(main, info_name="clinsearch", **main.context_settings)
     rest = click.Command.parse_args(main, context, list(words))
     while isinstance(command, click.Group):
         assert rest, f"clinsearch {' '.join(words)}: no command"
         name, sub, rest = command.resolve_command(context, rest)
         if isinstance(sub, click.Group):
-            context = click.Context(sub, info_name=name, parent=context)
+            context = click.Context(sub, info_name=name, parent=context, **sub.context_settings)
             rest = click.Command.parse_args(sub, context, rest)
         else:
             context = sub.make_context(name, rest, parent=context)
