@@ -3,13 +3,15 @@ on the small hospital (real NLP, real Tantivy index)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from clinsearch.search.engine import note_marks, search
 from clinsearch.search.query import QueryError, parse
 from clinsearch.search.refine import active_filters, facet_active, facet_filter, refined
 from clinsearch.services.search import _age, _band
-from tests.helpers import query
+from tests.helpers import query, run_cli
 
 
 def names(data) -> dict[int, str]:
@@ -33,6 +35,13 @@ def test_sort_by_date_lists_the_newest_document_first(hospital):
     result = search(hospital, "any:EP", sort="date")
     assert result.sort == "date" and all(d.score is None for d in result.documents)
     assert all(d.score > 0 for d in search(hospital, "any:EP").documents)
+
+
+def test_the_command_line_sorts_by_date_too(hospital):
+    shown = json.loads(run_cli("--data", hospital, "search", "any:EP", "--sort", "date", "--json").stdout)
+    assert [names(hospital)[d["note_id"]] for d in shown["documents"]] == ["g1.txt", "c1.txt", "b1.txt", "a1.txt", "d1.txt", "h1.txt"]
+    refused = run_cli("--data", hospital, "search", "any:EP", "--sort", "age")
+    assert refused.exit_code == 2 and "'age' is not one of 'relevance', 'date'" in refused.stderr
 
 
 def test_paging_by_date_continues_the_order(hospital):

@@ -16,9 +16,11 @@ from clinsearch.cli.console import echo_json, fail
 @click.option("--patients", is_flag=True, help="Rank patients (the query over each one's whole record) as well as documents.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Results per page.")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Results to skip (paging).")
+@click.option("--sort", default="relevance", show_default=True, type=click.Choice(["relevance", "date"]),
+              help="Order the documents by relevance or by date, newest first.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"documents": [...], "patients": [...], "facets": {...}, ...}.')
 @click.pass_obj
-def search_command(data: Path, words: tuple[str, ...], patients: bool, limit: int, offset: int, as_json: bool) -> None:
+def search_command(data: Path, words: tuple[str, ...], patients: bool, limit: int, offset: int, sort: str, as_json: bool) -> None:
     """Search notes, imaging studies and articles in medical language.
 
     \b
@@ -42,7 +44,7 @@ def search_command(data: Path, words: tuple[str, ...], patients: bool, limit: in
 
     query = " ".join(words)
     try:
-        result = search(command_line(data), query, patients=patients, limit=limit, offset=offset)
+        result = search(command_line(data), query, patients=patients, limit=limit, offset=offset, sort=sort)
     except QueryError as exc:
         fail(f"query: {exc}", code=2)
     except (SearchError, WarehouseError) as exc:
