@@ -116,6 +116,30 @@ def test_a_department_restricted_clinician_reads_only_the_notes_of_their_departm
     assert patients.note(named, note_of(data, "a2.txt"))["person_id"] == 1
 
 
+def cited_notes(found) -> set[int]:
+    """Every note id anywhere in a summary or letter (citations, timeline marks, sections)."""
+    if isinstance(found, dict):
+        own = {found["note_id"]} if isinstance(found.get("note_id"), int) else set()
+        return own.union(*(cited_notes(v) for v in found.values()))
+    if isinstance(found, list):
+        return set().union(*(cited_notes(v) for v in found))
+    return set()
+
+
+def test_a_department_restricted_clinician_s_summary_and_letter_cite_only_their_departments_notes(data):
+    from clinsearch.services import summary as summaries
+
+    a1, a2 = note_of(data, "a1.txt"), note_of(data, "a2.txt")
+    whole = summaries.summary(request(data, "clinician"), "1")
+    assert {a1, a2} <= cited_notes(whole)  # both notes are evidence in the whole record
+    pneumologie = request(data, "clinician", departments=("Pneumologie",))
+    restricted = summaries.summary(pneumologie, "1")
+    assert a1 in cited_notes(restricted) and a2 not in cited_notes(restricted)
+    assert a2 not in cited_notes(summaries.letter(pneumologie, "1"))
+    assert str(a2) not in json.dumps(restricted["timeline"])
+    assert last_entries(data)[0]["action"] == "summary"
+
+
 def test_an_unknown_patient_is_not_found(data):
     with pytest.raises(NotFound):
         patients.patient_record(request(data, "clinician"), "999")
