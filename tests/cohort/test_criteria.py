@@ -222,6 +222,26 @@ CASES = [
      [age(max=11), condition(['J45*'])], ['inhaled corticosteroids'], 'en'),
     ('Sans hypertension artérielle pulmonaire ni embolie pulmonaire, hommes et femmes de 18 à 90 ans',
      [condition(['I270*'], "exclusion"), condition(['I26*'], "exclusion"), age(min=18, max=90)], [], 'fr'),
+    # -- a third round written and run unseen: an exclusion word before what it excludes, a
+    # negation after words not understood, "ceux"/"those" standing for the patients
+    ("Adults aged 50-80 with atrial fibrillation on warfarin; exclude prior stroke",
+     [age(min=50, max=80), condition(['I48*']), drug(['B01AA03']), condition(['I63*', 'I64*'], "exclusion")], [], 'en'),
+    ("Tous les patients hypertendus sans warfarine",
+     [drug(['B01AA03'], "exclusion")], ['hypertendus'], 'fr'),
+    ("patients obèses non diabétiques",
+     [condition(['E10*', 'E11*', 'E12*', 'E13*', 'E14*'], "exclusion")], ['obèses'], 'fr'),
+    ("Adultes diabétiques, à l'exclusion des patients dialysés",
+     [age(min=18), condition(['E10*', 'E11*', 'E12*', 'E13*', 'E14*']), text('dialysés', "exclusion")], [], 'fr'),
+    ("Patients avec diabète de type 2, à l'exception des patients sous insuline",
+     [condition(['E11*']), drug(['A10A*'], "exclusion")], [], 'fr'),
+    ("Adults with asthma except those on omalizumab",
+     [age(min=18), condition(['J45*']), drug(['R03DX05'], "exclusion")], [], 'en'),
+    ("Adults with heart failure, excluding pregnancy",
+     [age(min=18), condition(['I50*']), text('pregnancy', "exclusion")], [], 'en'),
+    ("Femmes de 18 à 45 ans sous metformine, créatininémie < 150 µmol/L",
+     [sex("F"), age(min=18, max=45), drug(['A10BA02']), lab("2160-0", below=150, unit='µmol/L')], [], 'fr'),
+    ("Patients hospitalisés hors réanimation",
+     [visit("inpatient")], ['hors réanimation'], 'fr'),
 ]
 
 

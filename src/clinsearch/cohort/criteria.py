@@ -141,7 +141,7 @@ class _Draft:
                     segment.negated, segment.cue = True, text_of(toks, i, i + length - 1)
             elif name == "negation" and not current.has_content():
                 current.negated, current.cue, current.cue_at = True, text_of(toks, i, i + length - 1), i
-            elif name == "negation" and any(isinstance(x, Found) for x in current.items) and _names_next(toks, plain, by_first, i + length):  # "DT2 sans insuline"
+            elif name == "negation" and current.has_content() and _names_next(toks, plain, by_first, i + length):  # "DT2 sans insuline", "patients obèses non diabétiques"
                 segments.append(current)
                 current = Segment(None, negated=True, cue=text_of(toks, i, i + length - 1), cue_at=i)
             elif name == "negation":  # a negation of words not understood is theirs: "consentement non signé", "FA non valvulaire"
