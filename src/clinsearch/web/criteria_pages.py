@@ -7,15 +7,14 @@ to step), its JSON beside to copy. The page's JSON twin is ``POST /api/v1/cohort
 from __future__ import annotations
 
 import json
-import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from clinsearch.services import criteria
 from clinsearch.services.errors import DefinitionError
-from clinsearch.web.face import Face, lang
+from clinsearch.web.face import Face, form, lang, refusal
 
 
 def add(routes: APIRouter, face: Face) -> None:
@@ -25,12 +24,9 @@ def add(routes: APIRouter, face: Face) -> None:
 
     @routes.post("/cohorts/draft")
     async def draft_step(request: Request) -> Response:
-        fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        found, _ = face.current(request)
-        if found is None:
-            return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(found.csrf, fields.get("csrf_token", "")):
-            return Response("missing or wrong CSRF token", status_code=403)
+        fields = await form(request)
+        if (refused := refusal(face, request, fields)) is not None:
+            return refused
         text, text_lang = fields.get("text", ""), fields.get("text_lang") or lang(request)
 
         def build(service):

@@ -6,16 +6,15 @@ evaluation page); without JavaScript the form posts and the page answers when do
 from __future__ import annotations
 
 import json
-import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clinsearch.services import access, cohorts, evaluation, models
 from clinsearch.services.errors import AccessDenied, DefinitionError, ModelError, QueryError, SearchError, TrainingError
 from clinsearch.web import jobs
-from clinsearch.web.face import Face, lang
+from clinsearch.web.face import Face, form, lang, refusal
 
 
 def add(routes: APIRouter, face: Face) -> None:
@@ -52,13 +51,8 @@ def add(routes: APIRouter, face: Face) -> None:
 
 
 async def _fields(request: Request, face: Face):
-    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    found, _ = face.current(request)
-    if found is None:
-        return RedirectResponse("/login", status_code=303)
-    if not secrets.compare_digest(found.csrf, fields.get("csrf_token", "")):
-        return Response("missing or wrong CSRF token", status_code=403)
-    return fields
+    fields = await form(request)
+    return refusal(face, request, fields) or fields
 
 
 def _train(service: access.Request, fields: dict, on_step, language: str) -> dict:

@@ -7,14 +7,14 @@ import secrets
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clinsearch.services import access, cohorts, evaluation, models
 from clinsearch.services.choices import DEFAULT_THRESHOLDS
 from clinsearch.services.errors import AccessDenied, DefinitionError, EvaluationError, ModelError, QueryError, SearchError
 from clinsearch.web import cohort_form, jobs
-from clinsearch.web.face import Face, lang
+from clinsearch.web.face import Face, form, lang, refusal
 from clinsearch.web.i18n import words
 
 
@@ -31,12 +31,9 @@ def add(routes: APIRouter, face: Face) -> None:
     @routes.post("/cohorts")
     async def cohorts_step(request: Request) -> Response:
         """One step of the form: add or remove a criterion, run, save or export."""
-        fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        found, _ = face.current(request)
-        if found is None:
-            return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(found.csrf, fields.get("csrf_token", "")):
-            return Response("missing or wrong CSRF token", status_code=403)
+        fields = await form(request)
+        if (refused := refusal(face, request, fields)) is not None:
+            return refused
         action = fields.get("action", "")
         if action.startswith("export-"):
             return await run_in_threadpool(_export_step, face.data, face.current(request), fields, action.removeprefix("export-"))
@@ -90,11 +87,8 @@ def add(routes: APIRouter, face: Face) -> None:
         """Evaluate an uploaded file or a cohort of the warehouse; answers with the report (the
         page without JavaScript: ``evaluate.js`` runs the same work as a job, with its progress)."""
         fields, name, content = await _evaluate_form(request)
-        found, _ = face.current(request)
-        if found is None:
-            return RedirectResponse("/login", status_code=303)
-        if not secrets.compare_digest(found.csrf, fields.get("csrf_token", "")):
-            return Response("missing or wrong CSRF token", status_code=403)
+        if (refused := refusal(face, request, fields)) is not None:
+            return refused
         return await run_in_threadpool(face.page, request, "evaluate.html",
                                        build=lambda service: _evaluation(service, fields, name, content, None, lang(request)))
 
