@@ -242,6 +242,12 @@ CASES = [
      [sex("F"), age(min=18, max=45), drug(['A10BA02']), lab("2160-0", below=150, unit='µmol/L')], [], 'fr'),
     ("Patients hospitalisés hors réanimation",
      [visit("inpatient")], ['hors réanimation'], 'fr'),
+    # an exclusion word under the exclusion heading is no double negation; an exception to an
+    # exclusion ("X and not Y") is reported, never turned into an inclusion of Y
+    ("Exclusion criteria: exclude patients with stroke",
+     [condition(['I63*', 'I64*'], "exclusion")], [], 'en'),
+    ("Critères de non-inclusion : patients sous anticoagulants à l'exception des AOD",
+     [drug(['B01AA*', 'B01AB*', 'B01AE*', 'B01AF*', 'B01AX05'], "exclusion")], ["à l'exception des AOD"], 'fr'),
 ]
 
 
@@ -304,6 +310,14 @@ def test_what_is_said_of_each_reading():
     assert by_text["hommes"]["criterion"] is None and by_text["femmes"]["criterion"] is None  # both sexes: no criterion
     assert "sexe" not in str(made["definition"])
     assert by_text["AVK"]["where"] == "exclusion" and "« sans »" in by_text["AVK"]["explanation"]
+
+
+def test_an_exception_to_an_exclusion_is_said_with_what_to_do():
+    for written, lang in (("Exclusion: patients sous anticoagulants sauf AOD", "fr"), ("Exclusion criteria: anticoagulants except DOACs", "en")):
+        made = draft(written, lang)
+        assert all(c["where"] == "exclusion" for c in made["criteria"]), made["criteria"]
+        assert made["not_understood"] and made["not_understood"][0].split()[0] in ("sauf", "except")
+        assert any(made["not_understood"][0] in w and ("constructeur" in w or "cohort builder" in w) for w in made["warnings"]), made["warnings"]
 
 
 def test_a_negation_under_the_exclusion_heading_is_an_inclusion():

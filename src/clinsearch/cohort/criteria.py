@@ -39,6 +39,7 @@ MAX_SECTION = 50  # the schema's maxItems
 CRITERIA = ("age", "age_group", "sex", "visit", "measurement", "condition", "drug", "text")
 DEMOGRAPHICS = ("age", "age_group", "sex")
 PROBLEMS = ("duration", "unattached", "bad_unit", "relative")
+CUES = ("negation", "exclusion_cue", "exception")  # the roles that deny what follows them (criteria_text.roles)
 _MARKER = re.compile(r"^\s*(?:[-*+•▪◦·–—>]|\d{1,2}[.)]|[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
 _LINE = re.compile(r"[^\n\r]+")
 _CLAUSE_END = re.compile(r"[;•▪◦·]|\.(?=\s|$)")
@@ -51,6 +52,7 @@ class Segment:
     negated: bool = False
     cue: str = ""
     cue_at: int | None = None  # the token of its own negation cue
+    cue_kind: str = "negation"  # or "exclusion_cue" (excluded whatever the heading), "exception" (taken out of what precedes)
     items: list = field(default_factory=list)  # Found, or (token index, role)
 
     def has_content(self) -> bool:
@@ -139,12 +141,12 @@ class _Draft:
             elif name == "excluded":  # "patientes enceintes exclues", "X or Y are excluded": the sentence is an exclusion
                 for segment in (*segments, current):
                     segment.negated, segment.cue = True, text_of(toks, i, i + length - 1)
-            elif name == "negation" and not current.has_content():
-                current.negated, current.cue, current.cue_at = True, text_of(toks, i, i + length - 1), i
-            elif name == "negation" and current.has_content() and _names_next(toks, plain, by_first, i + length):  # "DT2 sans insuline", "patients obèses non diabétiques"
+            elif name in CUES and not current.has_content():
+                current.negated, current.cue, current.cue_at, current.cue_kind = True, text_of(toks, i, i + length - 1), i, name
+            elif name in CUES and current.has_content() and _names_next(toks, plain, by_first, i + length):  # "DT2 sans insuline", "patients obèses non diabétiques"
                 segments.append(current)
-                current = Segment(None, negated=True, cue=text_of(toks, i, i + length - 1), cue_at=i)
-            elif name == "negation":  # a negation of words not understood is theirs: "consentement non signé", "FA non valvulaire"
+                current = Segment(None, negated=True, cue=text_of(toks, i, i + length - 1), cue_at=i, cue_kind=name)
+            elif name in CUES:  # a negation of words not understood is theirs: "consentement non signé", "FA non valvulaire"
                 current.items.extend((j, "content") for j in range(i, i + length))
             else:
                 current.items.extend((j, name) for j in range(i, i + length))
@@ -172,11 +174,17 @@ class _Draft:
                 later = next((s.joiner for s in segments[k + 1:] if s.joiner != ","), None)
                 segment.negated = later == "or"
             segment.cue = previous.cue if segment.negated else ""
+            segment.cue_kind = previous.cue_kind if segment.negated else "negation"
 
     def _segment(self, segment: Segment, section: str, toks) -> None:
+        if segment.negated and segment.cue_kind == "exception" and section == "exclusion":  # "Exclusion : anticoagulants sauf AOD"
+            self._exception_in_exclusion(segment, toks)
+            return
+
         def context(negated: bool) -> dict:
-            exclusion = (section == "exclusion") != negated
-            reason = ("exclusion_negation" if negated else "exclusion_heading") if exclusion else ("inclusion_double" if negated else "")
+            always = negated and segment.cue_kind == "exclusion_cue"  # "Exclusion criteria: exclude patients with stroke"
+            exclusion = always or (section == "exclusion") != negated
+            reason = ("exclusion_cue" if always else "exclusion_negation" if negated else "exclusion_heading") if exclusion else ("inclusion_double" if negated else "")
             return {"where": "exclusion" if exclusion else "inclusion", "reason": reason, "cue": segment.cue, "segment": self.segments,
                     "joiner": segment.joiner, "exclusion": exclusion}
         segment.items = objects(segment.items, toks)
@@ -207,6 +215,14 @@ class _Draft:
                 self._entry(f, toks, None, self.say["sex_in_exclusion"].format(words=self._words(toks, f)), here)
             else:
                 self._entry(f, toks, *reading(f, self._words(toks, f), self.lang), here)
+
+    def _exception_in_exclusion(self, segment: Segment, toks) -> None:
+        """An exception to an exclusion ("exclude X except Y" is "X and not Y"), which separate
+        criteria cannot say: reported, with its cue, rather than turned into an inclusion of Y."""
+        at = [x.first if isinstance(x, Found) else x[0] for x in segment.items] + [x.last if isinstance(x, Found) else x[0] for x in segment.items]
+        first = min(at + ([segment.cue_at] if segment.cue_at is not None else []))
+        self.not_understood.append(text_of(toks, first, max(at)))
+        self.warnings.append(self.say["exception_in_exclusion"].format(words=self.not_understood[-1]))
 
     def _content(self, run: list) -> bool:
         return any(isinstance(x, Found) or x[1] in ("content", "qualifier") for x in run)

@@ -72,7 +72,8 @@ def lists() -> dict[str, tuple]:
     w = words()
     return {"negation": phrases(w["negations"]), "and": phrases(w["joiners"]["and"]), "or": phrases(w["joiners"]["or"]),
             "filler": phrases(w["fillers"]["fr"] + w["fillers"]["en"]), "qualifier": phrases(w["qualifiers"]),
-            "connector": phrases(w["connectors"]), "excluded": phrases(w["exclusion_words"]), "duration_cue": phrases(w["duration_cues"]), "age_word": phrases(w["age_words"])}
+            "connector": phrases(w["connectors"]), "excluded": phrases(w["exclusion_words"]),
+            "exclusion_cue": phrases(w["exclusion_cues"]), "exception": phrases(w["exceptions"]), "duration_cue": phrases(w["duration_cues"]), "age_word": phrases(w["age_words"])}
 
 
 BOUNDARIES = {",": ",", ";": ",", ".": ",", "(": "(", "[": "(", ")": ",", "]": ","}
@@ -80,7 +81,8 @@ BOUNDARIES = {",": ",", ";": ",", ".": ",", "(": "(", "[": "(", ")": ",", "]": "
 
 def roles(toks: list[Token]) -> dict[int, str]:
     """The grammar role of each token (``content`` when it has none): ``,`` or ``(`` (a
-    boundary), ``excluded`` (a postposed "exclus", "excluded"), ``or``, ``and``, ``negation``, ``filler``, ``qualifier``, ``punctuation``. The
+    boundary), ``excluded`` (a postposed "exclus", "excluded"), ``or``, ``and``, ``negation``, ``exclusion_cue``
+    (a prefixed "exclude", "exclure"), ``exception`` ("sauf", "except"), ``filler``, ``qualifier``, ``punctuation``. The
     first token of a phrase of several words is also given its length: ``role@n``."""
     out: dict[int, str] = {}
     i = 0
@@ -89,7 +91,7 @@ def roles(toks: list[Token]) -> dict[int, str]:
             out[i] = BOUNDARIES[toks[i].key]
             i += 1
             continue
-        found = [(phrase_at(toks, i, lists()[name]), -n, name) for n, name in enumerate(("excluded", "or", "and", "negation", "filler", "qualifier"))]
+        found = [(phrase_at(toks, i, lists()[name]), -n, name) for n, name in enumerate(("excluded", "or", "and", "negation", "exclusion_cue", "exception", "filler", "qualifier"))]
         length, _, name = max(found)  # the longest phrase ("au long cours" over "au"), in this order when even
         if length:
             for j in range(i, i + length):
