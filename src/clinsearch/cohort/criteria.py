@@ -184,7 +184,7 @@ class _Draft:
         def context(negated: bool) -> dict:
             always = negated and segment.cue_kind == "exclusion_cue"  # "Exclusion criteria: exclude patients with stroke"
             exclusion = always or (section == "exclusion") != negated
-            reason = ("exclusion_cue" if always else "exclusion_negation" if negated else "exclusion_heading") if exclusion else ("inclusion_double" if negated else "")
+            reason = ("exclusion_negation" if negated else "exclusion_heading") if exclusion else ("inclusion_double" if negated else "")
             return {"where": "exclusion" if exclusion else "inclusion", "reason": reason, "cue": segment.cue, "segment": self.segments,
                     "joiner": segment.joiner, "exclusion": exclusion}
         segment.items = objects(segment.items, toks)
